@@ -1,0 +1,139 @@
+/**
+ * One error tree for the whole program. Every error carries a stable code, a
+ * category (what kind of failure, for exit codes and retries) and the context
+ * a user needs to act: file position and key path, syscall and errno, service.
+ * The CLI prints `format()`; stack traces are for InternalError only.
+ */
+
+export type ErrorCategory =
+  | 'invalid'
+  | 'not-found'
+  | 'conflict'
+  | 'unsupported'
+  | 'unavailable'
+  | 'permission'
+  | 'internal';
+
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface ErrorContext {
+  /** Where in a compose file (or .env file) the problem is. */
+  location?: SourceLocation | undefined;
+  /** Key path inside the compose model, compose-go style: `services.web.ports.0`. */
+  keyPath?: string | undefined;
+  service?: string | undefined;
+  cause?: unknown;
+}
+
+const BRAND = Symbol.for('tsc-compose.error');
+
+export class TscComposeError extends Error {
+  readonly code: string;
+  readonly category: ErrorCategory;
+  readonly location: SourceLocation | undefined;
+  readonly keyPath: string | undefined;
+  readonly service: string | undefined;
+
+  constructor(code: string, category: ErrorCategory, message: string, context: ErrorContext = {}) {
+    super(message, context.cause === undefined ? undefined : { cause: context.cause });
+    this.name = 'TscComposeError';
+    this.code = code;
+    this.category = category;
+    this.location = context.location;
+    this.keyPath = context.keyPath;
+    this.service = context.service;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /** Survives duplicate copies of this module (as undici does with its errors). */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+
+  /** `file:line:col keyPath: message`, with whichever parts are known. */
+  format(): string {
+    const where: string[] = [];
+    if (this.location) where.push(`${this.location.file}:${this.location.line}:${this.location.column}`);
+    if (this.keyPath && !this.message.startsWith(this.keyPath)) where.push(`${this.keyPath}:`);
+    const prefix = where.join(' ');
+    return prefix ? `${prefix} ${this.message}` : this.message;
+  }
+}
+
+/** Several independent problems found in one pass (e.g. every schema error of a file). */
+export class AggregateComposeError extends TscComposeError {
+  readonly problems: TscComposeError[];
+  constructor(problems: TscComposeError[]) {
+    const first = problems[0];
+    super(first?.code ?? 'TSC_INVALID', first?.category ?? 'invalid', problems.map((p) => p.format()).join('\n'));
+    this.name = 'AggregateComposeError';
+    this.problems = problems;
+  }
+  override format(): string {
+    return this.problems.map((p) => p.format()).join('\n');
+  }
+}
+
+/** A compose file (or a file it refers to) is malformed or inconsistent. */
+export class ComposeFileError extends TscComposeError {
+  constructor(code: string, message: string, context: ErrorContext = {}) {
+    super(code, 'invalid', message, context);
+    this.name = 'ComposeFileError';
+  }
+}
+
+/** A file the user named, or one a compose file refers to, does not exist. */
+export class FileNotFoundError extends TscComposeError {
+  readonly path: string;
+  constructor(path: string, message: string, context: ErrorContext = {}) {
+    super('TSC_FILE_NOT_FOUND', 'not-found', message, context);
+    this.name = 'FileNotFoundError';
+    this.path = path;
+  }
+}
+
+/** The command line itself is wrong. */
+export class UsageError extends TscComposeError {
+  constructor(message: string) {
+    super('TSC_USAGE', 'invalid', message);
+    this.name = 'UsageError';
+  }
+}
+
+/** A bug: the CLI prints the stack and asks for a report. */
+export class InternalError extends TscComposeError {
+  constructor(message: string, cause?: unknown) {
+    super('TSC_INTERNAL', 'internal', message, { cause });
+    this.name = 'InternalError';
+  }
+}
+
+/** A system call failed; carries the syscall, errno name and the argument it failed on. */
+export class SyscallError extends TscComposeError {
+  readonly syscall: string;
+  readonly errno: number;
+  readonly errnoName: string;
+  constructor(syscall: string, errno: number, errnoName: string, detail: string, context: ErrorContext = {}) {
+    super(`TSC_SYSCALL_${errnoName}`, errnoName === 'EPERM' || errnoName === 'EACCES' ? 'permission' : 'internal',
+      `${syscall} ${detail}: ${errnoName}`, context);
+    this.name = 'SyscallError';
+    this.syscall = syscall;
+    this.errno = errno;
+    this.errnoName = errnoName;
+  }
+}
+
+export function isTscComposeError(value: unknown): value is TscComposeError {
+  return value instanceof TscComposeError;
+}
+
+/** Exit status the CLI uses for an error category. */
+export function exitCodeFor(error: unknown): number {
+  if (!(error instanceof TscComposeError)) return 70;
+  if (error.code === 'TSC_USAGE') return 2;
+  return error.category === 'internal' ? 70 : 1;
+}
