@@ -1,0 +1,26 @@
+/**
+ * `npm run bench`: every benchmark, peers installed when missing, one table.
+ * Run by hand as root (not in CI): `npm run bench [-- NAME...]`.
+ */
+import { printTable } from './lib.js';
+import type { Row } from './lib.js';
+
+const BENCHMARKS: Record<string, () => Promise<Row[]>> = {
+  config: async () => (await import('./config-bench.js')).configBenchmarks(),
+};
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const rows: Row[] = [];
+  for (const [name, run] of Object.entries(BENCHMARKS)) {
+    if (wanted.length > 0 && !wanted.includes(name)) continue;
+    process.stderr.write(`running ${name} benchmarks...\n`);
+    rows.push(...(await run()));
+  }
+  printTable(rows);
+}
+
+main().catch((err) => {
+  process.stderr.write(`benchmark failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exitCode = 1;
+});
