@@ -32,7 +32,7 @@ export function sha256Digest(data: Uint8Array | string): string {
 
 /** A write in progress: bytes go to disk as they arrive, hashed on the way. */
 export class IngestWriter {
-  private readonly hash: Hash;
+  private hash: Hash;
   private readonly fd: number;
   private written: number;
   private closed = false;
@@ -68,6 +68,13 @@ export class IngestWriter {
     while (off < chunk.length) off += fs.writeSync(this.fd, chunk, off);
     this.hash.update(chunk);
     this.written += chunk.length;
+  }
+
+  /** Drops what was written so far and starts again from byte 0. */
+  restart(): void {
+    fs.ftruncateSync(this.fd, 0);
+    this.hash = createHash('sha256');
+    this.written = 0;
   }
 
   /** Verifies and publishes the blob; on mismatch the partial data is discarded. */
