@@ -59,3 +59,35 @@ export function getXattr(path: string, name: string): Buffer | undefined {
   }
   return buf.subarray(0, n);
 }
+
+export const MS_RDONLY = 0x1;
+export const MS_NOSUID = 0x2;
+export const MS_NODEV = 0x4;
+export const MS_BIND = 0x1000;
+export const MNT_DETACH = 0x2;
+
+interface MountLibc {
+  mount: (source: string, target: string, fstype: string | null, flags: number, data: string | null) => number;
+  umount2: (target: string, flags: number) => number;
+}
+
+let mountLibc: MountLibc | undefined;
+
+function loadMount(): MountLibc {
+  if (mountLibc) return mountLibc;
+  const lib = koffi.load('libc.so.6');
+  mountLibc = {
+    mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)') as MountLibc['mount'],
+    umount2: lib.func('int umount2(const char *target, int flags)') as MountLibc['umount2'],
+  };
+  return mountLibc;
+}
+
+/** mount(2) in the engine's own (host) mount namespace: for short-lived helper mounts only. */
+export function mountFs(source: string, target: string, fstype: string | null, flags: number, data: string | null): void {
+  if (loadMount().mount(source, target, fstype, flags, data) !== 0) fail('mount', `\`${fstype ?? source}\` on \`${target}\``);
+}
+
+export function unmountFs(target: string, flags = 0): void {
+  if (loadMount().umount2(target, flags) !== 0) fail('umount2', `\`${target}\``);
+}
