@@ -49,8 +49,12 @@ export class TscComposeError extends Error {
     Object.defineProperty(this, BRAND, { value: true });
   }
 
-  /** Survives duplicate copies of this module (as undici does with its errors). */
+  /**
+   * `instanceof TscComposeError` survives duplicate copies of this module (as
+   * undici does with its errors); subclasses keep the ordinary prototype check.
+   */
   static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== TscComposeError) return Function.prototype[Symbol.hasInstance].call(this, value);
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 

@@ -1,0 +1,17 @@
+/** Loads a compose project from disk the way the CLI does, for tests. */
+import * as os from 'node:os';
+import { createFsReader } from '../../src/cli/fs-reader.js';
+import { resolveProjectOptions } from '../../src/spec/project-options.js';
+import type { ProjectArgs } from '../../src/spec/project-options.js';
+import { loadProject } from '../../src/spec/loader.js';
+import type { LoadOptions, LoadResult } from '../../src/spec/loader.js';
+
+export function loadForTest(
+  args: ProjectArgs & { cwd: string; env?: Record<string, string> },
+  loadOptions: LoadOptions = {},
+): LoadResult {
+  const reader = createFsReader();
+  const env = args.env ?? {};
+  const options = resolveProjectOptions(args, { cwd: args.cwd, env, reader });
+  return loadProject(options, { reader, homeDir: os.homedir(), shellEnv: new Map(Object.entries(env)) }, loadOptions);
+}
