@@ -1,0 +1,44 @@
+/** Linux capabilities by name, Docker's default set, and compose's cap_add / cap_drop / privileged. */
+import { TscComposeError } from '../errors/index.js';
+
+export const CAPABILITIES = [
+  'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP',
+  'LINUX_IMMUTABLE', 'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'IPC_OWNER',
+  'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT', 'SYS_PTRACE', 'SYS_PACCT', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE',
+  'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD', 'LEASE', 'AUDIT_WRITE', 'AUDIT_CONTROL', 'SETFCAP',
+  'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG', 'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ', 'PERFMON', 'BPF',
+  'CHECKPOINT_RESTORE',
+] as const;
+
+export const DOCKER_DEFAULT_CAPABILITIES = [
+  'CHOWN', 'DAC_OVERRIDE', 'FSETID', 'FOWNER', 'MKNOD', 'NET_RAW', 'SETGID', 'SETUID', 'SETFCAP', 'SETPCAP',
+  'NET_BIND_SERVICE', 'SYS_CHROOT', 'KILL', 'AUDIT_WRITE',
+];
+
+function normalize(name: string): string {
+  const upper = name.trim().toUpperCase();
+  return upper.startsWith('CAP_') ? upper.slice(4) : upper;
+}
+
+/** The capability set a container gets, as a 64-bit mask (hex, for the shim). */
+export function capabilityMask(opts: { privileged?: boolean; add?: string[]; drop?: string[] }, service?: string): bigint {
+  const index = (name: string): number => {
+    const i = (CAPABILITIES as readonly string[]).indexOf(name);
+    if (i === -1) throw new TscComposeError('TSC_CAPABILITY', 'invalid', `unknown capability "${name}"`, { service });
+    return i;
+  };
+  let set = new Set<string>(opts.privileged ? CAPABILITIES : DOCKER_DEFAULT_CAPABILITIES);
+  for (const raw of opts.drop ?? []) {
+    const name = normalize(raw);
+    if (name === 'ALL') set = new Set();
+    else set.delete(CAPABILITIES[index(name)] as string);
+  }
+  for (const raw of opts.add ?? []) {
+    const name = normalize(raw);
+    if (name === 'ALL') for (const c of CAPABILITIES) set.add(c);
+    else set.add(CAPABILITIES[index(name)] as string);
+  }
+  let mask = 0n;
+  for (const name of set) mask |= 1n << BigInt(index(name));
+  return mask;
+}

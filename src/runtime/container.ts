@@ -1,0 +1,308 @@
+/**
+ * A container: runtime-level configuration (no compose knowledge) turned into
+ * a shim spec with Docker's defaults (/dev, /proc masks, read-only /sys,
+ * capability set), its cgroup, its files on disk, and its lifecycle.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { TscComposeError } from '../errors/index.js';
+import { readJsonFile, writeJsonAtomic } from '../util/atomic-file.js';
+import type { CgroupResources } from './cgroups/manager.js';
+import { createCgroupManager } from './cgroups/manager.js';
+import { MS } from './process/spec.js';
+import type { ContainerSpec, MountDirective, NamespaceKind } from './process/spec.js';
+import { execInContainer, readExitStatus, spawnContainer } from './process/shim.js';
+import type { ExitStatus } from './process/shim.js';
+import type { StateLayout } from '../state/roots.js';
+
+export type NamespaceMode = 'private' | 'host' | { path: string };
+
+export interface UserMount {
+  type: 'bind' | 'volume' | 'tmpfs';
+  /** Host path for bind and volume mounts. */
+  source?: string;
+  target: string;
+  readOnly?: boolean;
+  propagation?: string;
+  tmpfsSize?: number;
+  tmpfsMode?: number;
+}
+
+export interface ContainerConfig {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  image: { reference: string; lowerDirs: string[] };
+  args: string[];
+  env: string[];
+  cwd: string;
+  user: { uid: number; gid: number; additionalGids: number[] };
+  hostname: string;
+  domainname?: string | undefined;
+  mounts: UserMount[];
+  readOnlyRootfs: boolean;
+  shmSize?: number | undefined;
+  namespaces: { net: NamespaceMode; pid: NamespaceMode; ipc: NamespaceMode; uts: NamespaceMode };
+  resources: CgroupResources;
+  capabilities: bigint;
+  noNewPrivileges: boolean;
+  ulimits: Array<{ name: string; soft: number; hard: number }>;
+  sysctls: Record<string, string>;
+  oomScoreAdj?: number | undefined;
+  privileged: boolean;
+  stopSignal: string;
+  stopTimeoutMs: number;
+  files: { hosts: string; hostname: string; resolvConf: string };
+}
+
+export interface ContainerState {
+  id: string;
+  pid: number;
+  monitorPid: number;
+  startedAt: string;
+}
+
+const MASKED_PATHS = [
+  '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
+  '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
+];
+const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
+const CGROUP_PARENT = 'tsc-compose';
+
+export class ContainerPaths {
+  readonly dataDir: string;
+  readonly runDir: string;
+  constructor(layout: StateLayout, id: string) {
+    this.dataDir = path.join(layout.containers, id);
+    this.runDir = path.join(layout.runContainers, id);
+  }
+  get upper(): string { return path.join(this.dataDir, 'upper'); }
+  get work(): string { return path.join(this.dataDir, 'work'); }
+  get rootfs(): string { return path.join(this.dataDir, 'rootfs'); }
+  get config(): string { return path.join(this.dataDir, 'config.json'); }
+  get log(): string { return path.join(this.dataDir, 'container.log'); }
+  get state(): string { return path.join(this.runDir, 'state.json'); }
+  get status(): string { return path.join(this.runDir, 'status'); }
+  get pidFile(): string { return path.join(this.runDir, 'pid'); }
+  get spec(): string { return path.join(this.runDir, 'spec'); }
+  get shimLog(): string { return path.join(this.runDir, 'shim.log'); }
+  get etc(): string { return path.join(this.runDir, 'etc'); }
+}
+
+function namespaceDirectives(config: ContainerConfig): { create: NamespaceKind[]; join: Array<{ kind: NamespaceKind; path: string }> } {
+  const create: NamespaceKind[] = ['mnt', 'cgroup'];
+  const join: Array<{ kind: NamespaceKind; path: string }> = [];
+  for (const kind of ['net', 'pid', 'ipc', 'uts'] as const) {
+    const mode = config.namespaces[kind];
+    if (mode === 'private') create.push(kind);
+    else if (mode !== 'host') join.push({ kind, path: mode.path });
+  }
+  return { create, join };
+}
+
+export function buildSpec(config: ContainerConfig, paths: ContainerPaths): ContainerSpec {
+  const { create, join } = namespaceDirectives(config);
+  const ownNet = config.namespaces.net === 'private' || typeof config.namespaces.net === 'object';
+  const mounts: MountDirective[] = [
+    { source: 'proc', target: '/proc', fstype: 'proc', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV, data: '', kind: 'dir' },
+    { source: 'tmpfs', target: '/dev', fstype: 'tmpfs', flags: MS.NOSUID | MS.STRICTATIME, data: 'mode=755,size=65536k', kind: 'dir' },
+    { source: 'devpts', target: '/dev/pts', fstype: 'devpts', flags: MS.NOSUID | MS.NOEXEC, data: 'newinstance,ptmxmode=0666,mode=0620,gid=5', kind: 'dir' },
+    { source: 'shm', target: '/dev/shm', fstype: 'tmpfs', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV, data: `mode=1777,size=${config.shmSize ?? 64 * 1024 * 1024}`, kind: 'dir' },
+    { source: 'mqueue', target: '/dev/mqueue', fstype: 'mqueue', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV, data: '', kind: 'dir' },
+    ownNet
+      ? { source: 'sysfs', target: '/sys', fstype: 'sysfs', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV | (config.privileged ? 0 : MS.RDONLY), data: '', kind: 'dir' }
+      : { source: '/sys', target: '/sys', fstype: '', flags: MS.BIND | MS.REC | MS.NOSUID | MS.NOEXEC | MS.NODEV | (config.privileged ? 0 : MS.RDONLY), data: '', kind: 'dir' },
+    ...DEVICES.map((d): MountDirective => ({ source: `/dev/${d}`, target: `/dev/${d}`, fstype: '', flags: MS.BIND, data: '', kind: 'file' })),
+    { source: config.files.hostname, target: '/etc/hostname', fstype: '', flags: MS.BIND, data: '', kind: 'file' },
+    { source: config.files.hosts, target: '/etc/hosts', fstype: '', flags: MS.BIND, data: '', kind: 'file' },
+    { source: config.files.resolvConf, target: '/etc/resolv.conf', fstype: '', flags: MS.BIND, data: '', kind: 'file' },
+  ];
+  for (const m of config.mounts) {
+    if (m.type === 'tmpfs') {
+      const opts = [m.tmpfsSize ? `size=${m.tmpfsSize}` : '', m.tmpfsMode !== undefined ? `mode=${m.tmpfsMode.toString(8)}` : ''].filter(Boolean).join(',');
+      mounts.push({ source: 'tmpfs', target: m.target, fstype: 'tmpfs', flags: MS.NOSUID | MS.NODEV | (m.readOnly ? MS.RDONLY : 0), data: opts, kind: 'dir' });
+      continue;
+    }
+    const source = m.source as string;
+    const isFile = fs.existsSync(source) && !fs.statSync(source).isDirectory();
+    const propagation = m.propagation === 'shared' || m.propagation === 'rshared' ? MS.SHARED : m.propagation === 'slave' || m.propagation === 'rslave' ? MS.SLAVE : MS.PRIVATE;
+    mounts.push({ source, target: m.target, fstype: '', flags: MS.BIND | MS.REC | propagation | (m.readOnly ? MS.RDONLY : 0), data: '', kind: isFile ? 'file' : 'dir' });
+  }
+  return {
+    namespaces: create.includes('pid') ? create : create,
+    join,
+    rootfs:
+      config.image.lowerDirs.length > 0
+        ? { target: paths.rootfs, type: 'overlay', lower: config.image.lowerDirs, upper: paths.upper, work: paths.work }
+        : { target: paths.rootfs, type: 'bind' },
+    mounts,
+    symlinks: [
+      { target: '/proc/self/fd', link: '/dev/fd' },
+      { target: '/proc/self/fd/0', link: '/dev/stdin' },
+      { target: '/proc/self/fd/1', link: '/dev/stdout' },
+      { target: '/proc/self/fd/2', link: '/dev/stderr' },
+      { target: 'pts/ptmx', link: '/dev/ptmx' },
+    ],
+    maskedPaths: config.privileged ? [] : MASKED_PATHS,
+    readonlyPaths: config.privileged ? [] : READONLY_PATHS,
+    readonlyRoot: config.readOnlyRootfs,
+    hostname: config.namespaces.uts === 'private' ? config.hostname : undefined,
+    domainname: config.namespaces.uts === 'private' ? config.domainname : undefined,
+    sysctls: config.sysctls,
+    rlimits: config.ulimits,
+    oomScoreAdj: config.oomScoreAdj,
+    capabilities: config.capabilities,
+    noNewPrivileges: config.noNewPrivileges,
+    user: config.user,
+    cwd: config.cwd,
+    env: config.env,
+    args: config.args,
+    logFile: paths.log,
+    statusFile: paths.status,
+    pidFile: paths.pidFile,
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class Runtime {
+  constructor(private readonly layout: StateLayout) {}
+
+  paths(id: string): ContainerPaths {
+    return new ContainerPaths(this.layout, id);
+  }
+
+  /** Creates the container's directories and records its configuration (nothing runs yet). */
+  create(config: ContainerConfig): void {
+    const p = this.paths(config.id);
+    for (const dir of [p.dataDir, p.upper, p.work, p.rootfs, p.runDir]) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeJsonAtomic(p.config, { ...config, capabilities: config.capabilities.toString(16) });
+  }
+
+  readConfig(id: string): ContainerConfig | undefined {
+    const raw = readJsonFile<ContainerConfig & { capabilities: string }>(this.paths(id).config);
+    return raw ? { ...raw, capabilities: BigInt(`0x${raw.capabilities}`) } : undefined;
+  }
+
+  list(): ContainerConfig[] {
+    if (!fs.existsSync(this.layout.containers)) return [];
+    return fs.readdirSync(this.layout.containers).map((id) => this.readConfig(id)).filter((c): c is ContainerConfig => c !== undefined);
+  }
+
+  async start(config: ContainerConfig, service?: string): Promise<ContainerState> {
+    const p = this.paths(config.id);
+    fs.rmSync(p.status, { force: true });
+    const cgroup = createCgroupManager({ parent: CGROUP_PARENT, name: config.id });
+    cgroup.create();
+    try {
+      cgroup.apply(config.resources);
+      const started = await spawnContainer(buildSpec(config, p), p.spec, p.shimLog, (pid) => cgroup.addProcess(pid), service);
+      const state: ContainerState = { id: config.id, pid: started.pid, monitorPid: started.monitorPid, startedAt: new Date().toISOString() };
+      writeJsonAtomic(p.state, state);
+      return state;
+    } catch (err) {
+      await cgroup.destroy();
+      throw err;
+    }
+  }
+
+  state(id: string): ContainerState | undefined {
+    return readJsonFile<ContainerState>(this.paths(id).state);
+  }
+
+  isRunning(id: string): boolean {
+    const s = this.state(id);
+    return s !== undefined && readExitStatus(this.paths(id).status) === undefined && isAlive(s.pid);
+  }
+
+  exitStatus(id: string): (ExitStatus & { oomKilled: boolean }) | undefined {
+    const status = readExitStatus(this.paths(id).status);
+    if (!status) return undefined;
+    const oomKilled = createCgroupManager({ parent: CGROUP_PARENT, name: id }).oomKilled();
+    return { ...status, oomKilled };
+  }
+
+  /** Resolves once the monitor recorded the exit (or the monitor is gone). */
+  async wait(id: string, pollMs = 20): Promise<ExitStatus | undefined> {
+    const p = this.paths(id);
+    for (;;) {
+      const status = readExitStatus(p.status);
+      if (status) return status;
+      const s = this.state(id);
+      if (!s || !isAlive(s.monitorPid)) return readExitStatus(p.status);
+      await sleep(pollMs);
+    }
+  }
+
+  /** stop_signal, then SIGKILL after the grace period. */
+  async stop(id: string, signal: string, timeoutMs: number): Promise<void> {
+    const s = this.state(id);
+    if (!s || !this.isRunning(id)) return;
+    try {
+      process.kill(s.pid, signal as NodeJS.Signals);
+    } catch {
+      // already exited
+    }
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (!this.isRunning(id)) break;
+      await sleep(20);
+    }
+    if (this.isRunning(id)) {
+      try {
+        process.kill(s.pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+    await this.wait(id);
+  }
+
+  async kill(id: string, signal: string): Promise<void> {
+    const s = this.state(id);
+    if (!s || !this.isRunning(id)) throw new TscComposeError('TSC_NOT_RUNNING', 'conflict', `container ${id} is not running`);
+    process.kill(s.pid, signal as NodeJS.Signals);
+  }
+
+  async exec(id: string, opts: { args: string[]; env: string[]; cwd: string; user: { uid: number; gid: number } }): Promise<number> {
+    const config = this.readConfig(id);
+    const s = this.state(id);
+    if (!config || !s || !this.isRunning(id)) throw new TscComposeError('TSC_NOT_RUNNING', 'conflict', `container ${config?.name ?? id} is not running`);
+    const cgroup = createCgroupManager({ parent: CGROUP_PARENT, name: id });
+    return execInContainer(
+      {
+        targetPid: s.pid,
+        cgroupProcs: cgroup.procsFiles(),
+        capabilities: config.capabilities,
+        noNewPrivileges: config.noNewPrivileges,
+        user: opts.user,
+        cwd: opts.cwd,
+        env: opts.env,
+        args: opts.args,
+      },
+      path.join(this.paths(id).runDir, `exec-${process.pid}-${Date.now()}`),
+    );
+  }
+
+  /** Stops if needed, then removes the cgroup and every file of the container. */
+  async remove(id: string): Promise<void> {
+    const config = this.readConfig(id);
+    if (this.isRunning(id)) await this.stop(id, config?.stopSignal ?? 'SIGTERM', 0);
+    const s = this.state(id);
+    if (s && isAlive(s.monitorPid)) await this.wait(id);
+    await createCgroupManager({ parent: CGROUP_PARENT, name: id }).destroy();
+    const p = this.paths(id);
+    fs.rmSync(p.runDir, { recursive: true, force: true });
+    fs.rmSync(p.dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,138 @@
+/** Real containers on the real kernel: isolation, limits, lifecycle, exec, and that nothing is left behind. */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runtimeFixture, logText } from '../../support/runtime-fixture.js';
+import type { RuntimeFixture } from '../../support/runtime-fixture.js';
+
+let fx: RuntimeFixture;
+
+async function runToEnd(args: string[], overrides = {}): Promise<{ id: string; exitCode: number; out: string; err: string; oomKilled: boolean }> {
+  const config = fx.config(args, overrides);
+  await fx.runtime.start(config);
+  await fx.runtime.wait(config.id);
+  const status = fx.runtime.exitStatus(config.id);
+  return { id: config.id, exitCode: status?.exitCode ?? -1, out: logText(fx, config.id), err: logText(fx, config.id, 'stderr'), oomKilled: status?.oomKilled ?? false };
+}
+
+describe('containers', () => {
+  before(async () => {
+    fx = await runtimeFixture();
+  });
+  after(async () => {
+    await fx.cleanup();
+  });
+
+  it('PID 1 in its own pid namespace, own hostname, no host processes or files', async () => {
+    fs.writeFileSync(path.join(fx.root, 'host-secret'), 'x');
+    const r = await runToEnd(['sh', '-c', `echo pid=$$; hostname; ps -o pid | wc -l; ls ${fx.root} 2>&1; cat /proc/1/cmdline | tr '\\0' ' '`]);
+    assert.equal(r.exitCode, 0, r.err);
+    const lines = r.out.split('\n');
+    assert.equal(lines[0], 'pid=1');
+    assert.equal(lines[1], 'box');
+    assert.ok(Number(lines[2]) <= 4, `only the container's processes are visible: ${lines[2]}`);
+    assert.match(r.out, /No such file or directory/);
+  });
+
+  it("Docker's default capabilities; mount denied; /sys read-only; hostname change denied", async () => {
+    const r = await runToEnd(['sh', '-c', 'grep -E "^Cap(Bnd|Eff)" /proc/self/status; mount -t tmpfs x /tmp; echo mount=$?; touch /sys/x; echo sys=$?; hostname evil; echo hostname=$?']);
+    assert.match(r.out, /CapBnd:\t00000000a80425fb/);
+    assert.match(r.out, /CapEff:\t00000000a80425fb/);
+    assert.match(r.out, /mount=(1|255)/);
+    assert.match(r.out, /sys=1/);
+    assert.match(r.out, /hostname=1/);
+    assert.match(r.err, /Read-only file system/);
+  });
+
+  it('masks /proc paths Docker masks and keeps /proc/sys read-only', async () => {
+    const masked = ['/proc/kcore', '/proc/keys', '/proc/timer_list', '/proc/sched_debug'].filter((p) => fs.existsSync(p));
+    assert.ok(masked.length > 0, 'the host has at least one of the masked files');
+    const r = await runToEnd(['sh', '-c', `for f in ${masked.join(' ')}; do wc -c < $f; done; echo 1 > /proc/sys/kernel/hostname; echo w=$?`]);
+    assert.equal(r.out, [...masked.map(() => '0'), 'w=1'].join('\n'));
+  });
+
+  it('keeps the exit code and reports a signal death as 128+N', async () => {
+    assert.equal((await runToEnd(['sh', '-c', 'exit 3'])).exitCode, 3);
+    const config = fx.config(['sleep', '30']);
+    const state = await fx.runtime.start(config);
+    process.kill(state.pid, 'SIGKILL');
+    const status = await fx.runtime.wait(config.id);
+    assert.equal(status?.exitCode, 137);
+  });
+
+  it('a command missing from the image is a clear error and leaves nothing running', async () => {
+    const config = fx.config(['no-such-command']);
+    await assert.rejects(fx.runtime.start(config), /exec "no-such-command": executable file not found in \$PATH/);
+    assert.equal(fx.runtime.isRunning(config.id), false);
+    assert.equal(fs.existsSync(`/sys/fs/cgroup/memory/tsc-compose/${config.id}`), false, 'cgroup removed');
+  });
+
+  it('a memory limit ends in an OOM kill reported as such (exit 137)', async () => {
+    const r = await runToEnd(['sh', '-c', 'x=$(head -c 80000000 /dev/zero | tr "\\0" a); echo survived'], {
+      resources: { memoryLimit: 16 * 1024 * 1024, memorySwapLimit: 16 * 1024 * 1024 },
+    });
+    assert.equal(r.exitCode, 137);
+    assert.equal(r.oomKilled, true);
+  });
+
+  it('pids_limit stops a fork bomb while the container stays usable', async () => {
+    const r = await runToEnd(['sh', '-c', '(for i in $(seq 60); do sleep 5 & done); echo still-here'], { resources: { pidsLimit: 20 } });
+    assert.match(r.out, /still-here/);
+    assert.match(r.err, /can't fork|Resource temporarily unavailable|fork/i);
+  });
+
+  it('cpu quota is visible in the cgroup', async () => {
+    const config = fx.config(['sleep', '30'], { resources: { cpus: 0.5 } });
+    await fx.runtime.start(config);
+    const quota = fs.readFileSync(`/sys/fs/cgroup/cpu/tsc-compose/${config.id}/cpu.cfs_quota_us`, 'utf8').trim();
+    assert.equal(quota, '50000');
+    await fx.runtime.stop(config.id, 'SIGTERM', 200);
+  });
+
+  it('exec sees the same processes and files and returns the exit code; stop escalates to SIGKILL', async () => {
+    const config = fx.config(['sh', '-c', 'echo marker > /tmp/seen; sleep 60']);
+    await fx.runtime.start(config);
+    for (let i = 0; i < 50 && !fs.existsSync(path.join(fx.runtime.paths(config.id).upper, 'tmp/seen')); i++) await new Promise((r) => setTimeout(r, 20));
+    const code = await fx.runtime.exec(config.id, { args: ['sh', '-c', 'test "$(cat /tmp/seen)" = marker && ps | grep -q "sleep 60" && exit 7'], env: ['PATH=/bin'], cwd: '/', user: { uid: 0, gid: 0 } });
+    assert.equal(code, 7);
+    const t0 = Date.now();
+    await fx.runtime.stop(config.id, 'SIGTERM', 300); // sh as PID 1 ignores SIGTERM
+    assert.ok(Date.now() - t0 < 5000);
+    assert.equal(fx.runtime.exitStatus(config.id)?.exitCode, 137);
+  });
+
+  it('the writable layer survives stop/start and a bind mount and a tmpfs are where they should be', async () => {
+    const data = path.join(fx.root, 'bind-src');
+    fs.mkdirSync(data, { recursive: true });
+    fs.writeFileSync(path.join(data, 'in.txt'), 'from host\n');
+    const config = fx.config(['sh', '-c', 'cat /data/in.txt; echo out > /data/out.txt; echo layer >> /kept; cat /kept | wc -l; mount | grep -c " /scratch "'], {
+      mounts: [
+        { type: 'bind', source: data, target: '/data' },
+        { type: 'tmpfs', target: '/scratch', tmpfsSize: 1024 * 1024 },
+      ],
+    });
+    await fx.runtime.start(config);
+    await fx.runtime.wait(config.id);
+    await fx.runtime.start(config);
+    await fx.runtime.wait(config.id);
+    const out = logText(fx, config.id);
+    assert.match(out, /from host\n1\n1\nfrom host\n2\n1/);
+    assert.equal(fs.readFileSync(path.join(data, 'out.txt'), 'utf8'), 'out\n');
+  });
+
+  it('read_only rootfs refuses writes', async () => {
+    const r = await runToEnd(['sh', '-c', 'touch /x; echo $?'], { readOnlyRootfs: true });
+    assert.match(r.out, /^1$/m);
+  });
+
+  it('leaves no mount, cgroup or process behind after removal', async () => {
+    const config = fx.config(['sleep', '30']);
+    const state = await fx.runtime.start(config);
+    await fx.runtime.remove(config.id);
+    assert.equal(fs.readFileSync('/proc/mounts', 'utf8').includes(config.id), false);
+    for (const ctrl of ['memory', 'pids', 'cpu', 'freezer']) assert.equal(fs.existsSync(`/sys/fs/cgroup/${ctrl}/tsc-compose/${config.id}`), false, ctrl);
+    assert.throws(() => process.kill(state.monitorPid, 0));
+    assert.throws(() => process.kill(state.pid, 0));
+  });
+});
