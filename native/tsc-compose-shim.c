@@ -40,6 +40,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <linux/capability.h>
 #include <linux/openat2.h>
 
@@ -192,6 +195,20 @@ static int open_in_root(int rootfd, const char *path, int create, int as_file)
 
 /* ---- container steps (in PID 1, before exec) --------------------------- */
 
+/* A new network namespace starts with `lo` down; containers expect it up. */
+static void loopback_up(void)
+{
+    int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (sock < 0) die_step("loopback", errno, "socket");
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+    if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0) die_step("loopback", errno, "get flags of lo");
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(sock, SIOCSIFFLAGS, &ifr) < 0) die_step("loopback", errno, "bring lo up");
+    close(sock);
+}
+
 static const char *rootfs;
 static int rootfd = -1;
 
@@ -337,6 +354,7 @@ static void container_init(int unshare_flags, int go_fd)
     close(go_fd);
 
     if (unshare_flags && unshare(unshare_flags) < 0) die_step("unshare", errno, "namespaces 0x%x", unshare_flags);
+    if (unshare_flags & CLONE_NEWNET) loopback_up();
     if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) die_step("mount", errno, "make / rslave");
 
     char **argv = calloc(MAX_DIRECTIVES + 1, sizeof *argv);
@@ -394,6 +412,12 @@ static void container_init(int unshare_flags, int go_fd)
         }
     }
     if (!rootfs) die_step("spec", EINVAL, "no rootfs");
+    /* A working directory the image lacks is created, as Docker does. */
+    if (strcmp(cwd, "/")) {
+        int fd = open_in_root(rootfd, cwd, 1, 0);
+        if (fd < 0) die_step("cwd", errno, "create working directory %s", cwd);
+        close(fd);
+    }
 
     do_pivot();
     /* Paths below are inside the container now. */

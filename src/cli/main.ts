@@ -25,11 +25,24 @@ type CommandLoader = () => Promise<{ command: Command }>;
 
 const COMMANDS: Record<string, CommandLoader> = {
   config: () => import('./commands/config.js'),
+  exec: () => import('./commands/exec.js'),
+  image: () => import('./commands/image.js'),
+  images: async () => {
+    const { command } = await import('./commands/image.js');
+    return { command: { ...command, run: (args, global, io) => command.run(['ls', ...args], global, io) } };
+  },
+  rm: () => import('./commands/rm.js'),
+  run: () => import('./commands/run.js'),
   version: () => import('./commands/version.js'),
 };
 
 const SUMMARIES: Record<string, string> = {
   config: 'Parse, resolve and render compose file in canonical format',
+  exec: 'Execute a command in a running container',
+  image: 'Manage images: import, ls, rm, inspect',
+  images: 'List images',
+  rm: 'Removes containers',
+  run: 'Run a one-off command on a service',
   version: 'Show the tsc-compose version information',
 };
 

@@ -122,7 +122,7 @@ export class SyscallError extends TscComposeError {
   readonly errno: number;
   readonly errnoName: string;
   constructor(syscall: string, errno: number, errnoName: string, detail: string, context: ErrorContext = {}) {
-    super(`TSC_SYSCALL_${errnoName}`, errnoName === 'EPERM' || errnoName === 'EACCES' ? 'permission' : 'internal',
+    super(`TSC_SYSCALL_${errnoName}`, errnoName === 'EPERM' || errnoName === 'EACCES' ? 'permission' : 'unavailable',
       `${syscall} ${detail}: ${errnoName}`, context);
     this.name = 'SyscallError';
     this.syscall = syscall;

@@ -185,7 +185,9 @@ export class Runtime {
   /** Creates the container's directories and records its configuration (nothing runs yet). */
   create(config: ContainerConfig): void {
     const p = this.paths(config.id);
-    for (const dir of [p.dataDir, p.upper, p.work, p.rootfs, p.runDir]) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const dir of [p.dataDir, p.work, p.runDir]) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // The upper directory's mode becomes the mode of the container's `/`.
+    for (const dir of [p.upper, p.rootfs]) fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
     writeJsonAtomic(p.config, { ...config, capabilities: config.capabilities.toString(16) });
   }
 

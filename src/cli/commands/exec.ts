@@ -1,0 +1,64 @@
+/** `tsc-compose exec SERVICE|CONTAINER COMMAND...`: a process inside a running container; its exit code becomes ours. */
+import type { Command } from '../main.js';
+import { listOption, parseOptions, stringOption } from '../args.js';
+import { openHost } from '../host.js';
+import { TscComposeError, UsageError } from '../../errors/index.js';
+import { readImageFile } from '../../engine/service-container.js';
+import { resolveUser } from '../../runtime/user.js';
+import { loadFromCli } from '../load.js';
+
+const OPTIONS = [
+  { name: 'user', short: 'u', type: 'string' as const },
+  { name: 'workdir', short: 'w', type: 'string' as const },
+  { name: 'env', short: 'e', type: 'string' as const, multiple: true },
+  { name: 'no-TTY', short: 'T', type: 'boolean' as const },
+  { name: 'interactive', short: 'i', type: 'boolean' as const },
+  { name: 'tty', short: 't', type: 'boolean' as const },
+  { name: 'detach', short: 'd', type: 'boolean' as const },
+  { name: 'index', type: 'string' as const },
+  { name: 'privileged', type: 'boolean' as const },
+];
+
+export const command: Command = {
+  summary: 'Execute a command in a running container',
+  usage: 'tsc-compose exec [-u USER] [-w DIR] [-e K=V]... [-T] SERVICE|CONTAINER COMMAND [ARGS...]',
+  async run(args, global, _io) {
+    const { options, positionals } = parseOptions(args, OPTIONS, true);
+    const [target, ...command] = positionals;
+    if (!target || command.length === 0) throw new UsageError('exec requires a SERVICE (or container name) and a COMMAND');
+    const host = openHost();
+    const running = host.runtime.list().filter((c) => host.runtime.isRunning(c.id));
+    let container = running.find((c) => c.name === target || c.id === target || c.id.startsWith(target));
+    if (!container) {
+      let project: string | undefined;
+      try {
+        project = loadFromCli(global, { skipConsistency: true }).project.name;
+      } catch {
+        project = undefined;
+      }
+      container = running
+        .filter((c) => c.labels['com.docker.compose.service'] === target && (project === undefined || c.labels['com.docker.compose.project'] === project))
+        .sort((a, b) => a.name.localeCompare(b.name))[0];
+    }
+    if (!container) throw new TscComposeError('TSC_NOT_RUNNING', 'not-found', `service "${target}" is not running`);
+    const env = [...container.env];
+    for (const e of listOption(options, 'env')) {
+      const key = e.split('=')[0] as string;
+      const value = e.includes('=') ? e : process.env[key] !== undefined ? `${key}=${process.env[key]}` : undefined;
+      if (value === undefined) continue;
+      const i = env.findIndex((x) => x.startsWith(`${key}=`));
+      if (i >= 0) env[i] = value;
+      else env.push(value);
+    }
+    const userSpec = stringOption(options, 'user');
+    const user = userSpec
+      ? resolveUser(userSpec, [], readImageFile(container.image.lowerDirs, 'etc/passwd'), readImageFile(container.image.lowerDirs, 'etc/group'))
+      : container.user;
+    return host.runtime.exec(container.id, {
+      args: command,
+      env,
+      cwd: stringOption(options, 'workdir') ?? container.cwd,
+      user: { uid: user.uid, gid: user.gid },
+    });
+  },
+};

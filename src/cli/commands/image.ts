@@ -1,0 +1,121 @@
+/** `tsc-compose image import|ls|rm|inspect` and `tsc-compose images`. */
+import * as fs from 'node:fs';
+import * as zlib from 'node:zlib';
+import type { Command } from '../main.js';
+import { flag, listOption, parseOptions } from '../args.js';
+import { openHost } from '../host.js';
+import { UsageError } from '../../errors/index.js';
+import type { ImageRuntimeConfig } from '../../image/oci.js';
+import { familiarReference, parseReference } from '../../image/reference.js';
+
+/** `--change 'CMD ["sh"]'` style instructions, as `docker import` takes them. */
+export function parseChange(change: string): ImageRuntimeConfig {
+  const m = /^\s*(CMD|ENTRYPOINT|ENV|WORKDIR|USER|EXPOSE|LABEL|STOPSIGNAL|VOLUME)\s+(.*)$/is.exec(change);
+  if (!m) throw new UsageError(`unsupported --change "${change}": expected CMD, ENTRYPOINT, ENV, WORKDIR, USER, EXPOSE, LABEL, STOPSIGNAL or VOLUME`);
+  const verb = (m[1] as string).toUpperCase();
+  const rest = (m[2] as string).trim();
+  const list = (): string[] => {
+    if (rest.startsWith('[')) {
+      const parsed = JSON.parse(rest) as unknown;
+      if (!Array.isArray(parsed)) throw new UsageError(`--change ${verb}: expected a JSON list`);
+      return parsed.map(String);
+    }
+    return ['/bin/sh', '-c', rest];
+  };
+  switch (verb) {
+    case 'CMD':
+      return { Cmd: list() };
+    case 'ENTRYPOINT':
+      return { Entrypoint: list() };
+    case 'ENV':
+      return { Env: [rest.includes('=') ? rest : rest.replace(/\s+/, '=')] };
+    case 'WORKDIR':
+      return { WorkingDir: rest };
+    case 'USER':
+      return { User: rest };
+    case 'EXPOSE':
+      return { ExposedPorts: Object.fromEntries(rest.split(/\s+/).map((p) => [p.includes('/') ? p : `${p}/tcp`, {}])) };
+    case 'LABEL': {
+      const [k, ...v] = rest.split('=');
+      return { Labels: { [k as string]: v.join('=').replace(/^"|"$/g, '') } };
+    }
+    case 'STOPSIGNAL':
+      return { StopSignal: rest };
+    default:
+      return { Volumes: { [rest]: {} } };
+  }
+}
+
+function merge(a: ImageRuntimeConfig, b: ImageRuntimeConfig): ImageRuntimeConfig {
+  return { ...a, ...b, Env: [...(a.Env ?? []), ...(b.Env ?? [])], Labels: { ...(a.Labels ?? {}), ...(b.Labels ?? {}) } };
+}
+
+function size(bytes: number): string {
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)}GB`;
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)}MB`;
+  return `${(bytes / 1e3).toFixed(1)}kB`;
+}
+
+export const command: Command = {
+  summary: 'Manage images: import, ls, rm, inspect',
+  usage: 'tsc-compose image import [--change INSTRUCTION]... TARBALL NAME[:TAG] | image ls [-q] | image rm REF... | image inspect REF',
+  async run(args, _global, io) {
+    const [verb, ...rest] = args;
+    const host = openHost();
+    switch (verb) {
+      case 'import': {
+        const { options, positionals } = parseOptions(rest, [{ name: 'change', short: 'c', type: 'string', multiple: true }]);
+        const [file, reference] = positionals;
+        if (!file || !reference) throw new UsageError('usage: tsc-compose image import [--change INSTRUCTION]... TARBALL NAME[:TAG]');
+        parseReference(reference);
+        let data: Buffer = fs.readFileSync(file === '-' ? 0 : file);
+        if (data[0] === 0x1f && data[1] === 0x8b) data = zlib.gunzipSync(data);
+        let config: ImageRuntimeConfig = {};
+        for (const change of listOption(options, 'change')) config = merge(config, parseChange(change));
+        const record = await host.images.importRootfs(data, reference, config);
+        io.stdout.write(`${record.configDigest}\n`);
+        return 0;
+      }
+      case 'ls':
+      case 'list':
+      case undefined: {
+        const { options } = parseOptions(rest, [{ name: 'quiet', short: 'q', type: 'boolean' }]);
+        const records = host.images.list();
+        if (flag(options, 'quiet')) {
+          io.stdout.write(records.map((r) => `${r.configDigest.slice(7, 19)}\n`).join(''));
+          return 0;
+        }
+        const rows = records.map((r) => {
+          const ref = parseReference(r.reference);
+          const name = familiarReference({ ...ref, tag: undefined, digest: undefined });
+          return [name, ref.tag ?? '<none>', r.configDigest.slice(7, 19), r.created.slice(0, 19).replace('T', ' '), size(r.size)];
+        });
+        const header = ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'];
+        const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+        for (const row of [header, ...rows]) io.stdout.write(`${row.map((c, i) => c.padEnd(widths[i] as number)).join('   ').trimEnd()}\n`);
+        return 0;
+      }
+      case 'rm':
+      case 'remove': {
+        if (rest.length === 0) throw new UsageError('usage: tsc-compose image rm REF...');
+        for (const ref of rest) {
+          const inUse = host.runtime.list().find((c) => c.image.reference === host.images.get(ref).reference && host.runtime.isRunning(c.id));
+          if (inUse) throw new UsageError(`image ${ref} is used by running container ${inUse.name}`);
+          const removed = host.images.remove(ref);
+          io.stdout.write(`Untagged: ${familiarReference(parseReference(removed.reference))}\n`);
+        }
+        return 0;
+      }
+      case 'inspect': {
+        const out = rest.map((ref) => {
+          const record = host.images.get(ref);
+          return { Id: record.configDigest, RepoTags: [familiarReference(parseReference(record.reference))], RepoDigests: [record.manifestDigest], Created: record.created, Size: record.size, Config: host.images.config(record).config ?? {} };
+        });
+        io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown image command "${verb}": expected import, ls, rm or inspect`);
+    }
+  },
+};

@@ -1,0 +1,107 @@
+/** `tsc-compose run`: one container for a service, in the foreground; its exit code becomes ours. */
+import * as fs from 'node:fs';
+import type { Command } from '../main.js';
+import { flag, listOption, parseOptions, stringOption } from '../args.js';
+import { loadFromCli } from '../load.js';
+import { openHost } from '../host.js';
+import { printWarnings } from './config.js';
+import { TscComposeError, UsageError } from '../../errors/index.js';
+import { translateService } from '../../engine/service-container.js';
+import { resolveServiceImage } from '../../engine/images.js';
+import { followLog } from '../../runtime/logs.js';
+import { splitShellWords } from '../../util/shell-words.js';
+
+const OPTIONS = [
+  { name: 'rm', type: 'boolean' as const },
+  { name: 'detach', short: 'd', type: 'boolean' as const },
+  { name: 'env', short: 'e', type: 'string' as const, multiple: true },
+  { name: 'user', short: 'u', type: 'string' as const },
+  { name: 'workdir', short: 'w', type: 'string' as const },
+  { name: 'entrypoint', type: 'string' as const },
+  { name: 'name', type: 'string' as const },
+  { name: 'no-TTY', short: 'T', type: 'boolean' as const },
+  { name: 'interactive', short: 'i', type: 'boolean' as const },
+  { name: 'no-deps', type: 'boolean' as const },
+  { name: 'quiet-pull', type: 'boolean' as const },
+  { name: 'pull', type: 'string' as const },
+];
+
+export const command: Command = {
+  summary: 'Run a one-off command on a service',
+  usage: 'tsc-compose run [--rm] [-d] [-e K=V]... [-u USER] [-w DIR] [--entrypoint CMD] [--name NAME] [-T] SERVICE [COMMAND [ARGS...]]',
+  async run(args, global, io) {
+    const { options, positionals } = parseOptions(args, OPTIONS, true);
+    const [serviceName, ...command] = positionals;
+    if (!serviceName) throw new UsageError('run requires a SERVICE');
+    const loaded = loadFromCli(global, { services: [serviceName] });
+    printWarnings(loaded.warnings, io.stderr);
+    const service = loaded.project.services[serviceName];
+    if (!service) throw new TscComposeError('TSC_NO_SUCH_SERVICE', 'not-found', `no such service: ${serviceName}`);
+    const host = openHost();
+    const image = await resolveServiceImage(host, serviceName, service, stringOption(options, 'pull'), io);
+    const environment: Record<string, string> = {};
+    for (const e of listOption(options, 'env')) {
+      const i = e.indexOf('=');
+      if (i === -1) {
+        const v = process.env[e];
+        if (v !== undefined) environment[e] = v;
+      } else environment[e.slice(0, i)] = e.slice(i + 1);
+    }
+    const entrypoint = stringOption(options, 'entrypoint');
+    const config = translateService({
+      project: loaded.project,
+      serviceName,
+      service,
+      image,
+      runtime: host.runtime,
+      volumes: host.volumes,
+      scratchDir: host.scratchDir,
+      hostResolvConf: fs.existsSync('/etc/resolv.conf') ? fs.readFileSync('/etc/resolv.conf', 'utf8') : '',
+      overrides: {
+        command: command.length > 0 ? command : undefined,
+        entrypoint: entrypoint === undefined ? undefined : entrypoint === '' ? [] : splitShellWords(entrypoint),
+        environment,
+        user: stringOption(options, 'user'),
+        workingDir: stringOption(options, 'workdir'),
+        name: stringOption(options, 'name'),
+        oneOff: true,
+      },
+    });
+    const runtime = host.runtime;
+    runtime.create(config);
+    try {
+      await runtime.start(config, serviceName);
+    } catch (err) {
+      await runtime.remove(config.id);
+      throw err;
+    }
+    if (flag(options, 'detach')) {
+      io.stdout.write(`${config.name}\n`);
+      return 0;
+    }
+    let stopping = false;
+    const stop = (): void => {
+      if (stopping) {
+        void runtime.kill(config.id, 'SIGKILL').catch(() => undefined);
+        return;
+      }
+      stopping = true;
+      void runtime.stop(config.id, config.stopSignal, config.stopTimeoutMs);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    try {
+      await followLog(runtime.paths(config.id).log, () => !runtime.isRunning(config.id), (r) => {
+        (r.stream === 'stderr' ? io.stderr : io.stdout).write(r.partial ? r.text : `${r.text}\n`);
+      });
+      await runtime.wait(config.id);
+      const status = runtime.exitStatus(config.id);
+      if (status?.oomKilled) io.stderr.write(`container ${config.name} was killed: out of memory (OOMKilled)\n`);
+      return status?.exitCode ?? 1;
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      if (flag(options, 'rm')) await runtime.remove(config.id);
+    }
+  },
+};

@@ -1,0 +1,56 @@
+/** The image a service runs: from the local store, or pulled on demand as its pull_policy says. */
+import { TscComposeError } from '../errors/index.js';
+import type { ServiceConfig } from '../spec/model.js';
+import type { Host } from './host.js';
+import type { ImageConfig } from '../image/oci.js';
+import { RegistryClient } from '../image/registry/client.js';
+import { CredentialStore } from '../image/registry/credentials.js';
+import { pullImage } from '../image/pull.js';
+
+export interface ResolvedImage {
+  reference: string;
+  lowerDirs: string[];
+  config: ImageConfig;
+}
+
+export function registryClientFromEnv(env: NodeJS.ProcessEnv = process.env): RegistryClient {
+  const list = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return new RegistryClient({
+    credentials: new CredentialStore(),
+    mirrors: list(env['TSC_COMPOSE_REGISTRY_MIRRORS']),
+    insecureRegistries: list(env['TSC_COMPOSE_INSECURE_REGISTRIES']),
+    certsDir: env['TSC_COMPOSE_CERTS_DIR'] ?? '/etc/docker/certs.d',
+  });
+}
+
+export async function resolveServiceImage(
+  host: Host,
+  serviceName: string,
+  service: ServiceConfig,
+  pullOverride: string | undefined,
+  io: { stderr: NodeJS.WritableStream },
+): Promise<ResolvedImage> {
+  const reference = service.image;
+  if (!reference) {
+    throw new TscComposeError('TSC_BUILD_UNSUPPORTED', 'unsupported', `service "${serviceName}" has no image and building images is not supported yet`, { service: serviceName });
+  }
+  const policy = pullOverride ?? service.pull_policy ?? 'missing';
+  let record = policy === 'always' ? undefined : host.images.find(reference);
+  if (!record) {
+    if (policy === 'never') {
+      throw new TscComposeError('TSC_IMAGE_NOT_FOUND', 'not-found', `image "${reference}" not found locally and pull_policy is "never"`, { service: serviceName });
+    }
+    const client = registryClientFromEnv();
+    try {
+      io.stderr.write(`Pulling ${reference}...\n`);
+      record = await pullImage(host.images, client, reference, { platform: service.platform });
+    } catch (err) {
+      const why = err instanceof TscComposeError ? err.message : String(err);
+      throw new TscComposeError('TSC_IMAGE_NOT_FOUND', 'not-found', `image "${reference}" is not available locally and could not be pulled: ${why}`, { service: serviceName, cause: err });
+    } finally {
+      await client.close();
+    }
+  }
+  await host.images.ensureSnapshots(record);
+  return { reference: record.reference, lowerDirs: host.images.lowerDirs(record), config: host.images.config(record) };
+}

@@ -1,0 +1,42 @@
+/** Reading a container's log file: whole, or followed until the container exits. */
+import * as fs from 'node:fs';
+import { parseLogLine } from './process/shim.js';
+import type { LogRecord } from './process/shim.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Calls `onRecord` for every record, new ones as they come, until `done()` says the writer finished. */
+export async function followLog(file: string, done: () => boolean, onRecord: (r: LogRecord) => void, pollMs = 15): Promise<void> {
+  let offset = 0;
+  let carry = '';
+  const readNew = (): void => {
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'r');
+    } catch {
+      return;
+    }
+    try {
+      const size = fs.fstatSync(fd).size;
+      if (size <= offset) return;
+      const buf = Buffer.alloc(size - offset);
+      fs.readSync(fd, buf, 0, buf.length, offset);
+      offset = size;
+      const text = carry + buf.toString('utf8');
+      const lines = text.split('\n');
+      carry = lines.pop() ?? '';
+      for (const line of lines) {
+        const record = parseLogLine(line);
+        if (record) onRecord(record);
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+  for (;;) {
+    const finished = done();
+    readNew();
+    if (finished) return;
+    await sleep(pollMs);
+  }
+}

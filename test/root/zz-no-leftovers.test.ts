@@ -1,0 +1,17 @@
+/** Runs last (file order): the suites before it left no mount, cgroup, shim process or state directory behind. */
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { spawnSync } from 'node:child_process';
+
+it('no leftover mounts, cgroups, processes or temporary state', () => {
+  const mounts = fs.readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => /tsc-(rt|cli|images|volumes|unpack)-|tsc-compose/.test(l));
+  assert.deepEqual(mounts, []);
+  const cgroups = spawnSync('find', ['/sys/fs/cgroup', '-mindepth', '1', '-maxdepth', '3', '-type', 'd', '-name', 'tsc-compose*'], { encoding: 'utf8' }).stdout.trim();
+  assert.equal(cgroups, '');
+  const shims = spawnSync('pgrep', ['-f', 'tsc-compose-shim'], { encoding: 'utf8' }).stdout.trim();
+  assert.equal(shims, '', 'no container monitor is still running');
+  const temp = fs.readdirSync(os.tmpdir()).filter((n) => /^tsc-(rt|cli-rt|images|volumes|unpack)-/.test(n));
+  assert.deepEqual(temp, []);
+});
