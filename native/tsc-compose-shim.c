@@ -319,6 +319,42 @@ static void apply_capset(uint64_t keep)
     if (syscall(SYS_capset, &header, data) < 0) die_step("capabilities", errno, "capset");
 }
 
+/*
+ * `init: true`: PID 1 stays a tiny init that forwards signals to the command
+ * and reaps every orphan, exiting with the command's status, so a shell that
+ * ignores SIGTERM as PID 1 still stops and zombies do not pile up.
+ */
+static void run_as_init(void)
+{
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, NULL);
+    pid_t child = fork();
+    if (child < 0) die_step("init", errno, "fork the command");
+    if (child == 0) {
+        sigprocmask(SIG_UNBLOCK, &all, NULL);
+        setsid();
+        return; /* the caller execs the command */
+    }
+    /* Errors after this point belong to the command, not to the start. */
+    if (error_fd >= 0) { close(error_fd); error_fd = -1; }
+    for (;;) {
+        siginfo_t info;
+        int sig = sigwaitinfo(&all, &info);
+        if (sig < 0) continue;
+        if (sig != SIGCHLD) {
+            kill(-child, sig);
+            kill(child, sig);
+            continue;
+        }
+        int status;
+        pid_t done;
+        while ((done = waitpid(-1, &status, WNOHANG)) > 0) {
+            if (done == child) _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        }
+    }
+}
+
 /* execvpe with the container's PATH, reporting "not found" the way Docker does. */
 static void exec_command(char **argv, char **envp)
 {
@@ -366,7 +402,7 @@ static void container_init(int unshare_flags, int go_fd)
     gid_t groups[64];
     int ngroups = 0;
     const char *cwd = "/";
-    int readonly_root = 0;
+    int readonly_root = 0, init = 0;
 
     for (int i = 0; i < nspec; i++) {
         struct directive *d = &spec[i];
@@ -390,6 +426,8 @@ static void container_init(int unshare_flags, int go_fd)
             if (setdomainname(arg(d, 0), strlen(arg(d, 0))) < 0) die_step("domainname", errno, "%s", arg(d, 0));
         } else if (!strcmp(d->name, "readonly_root")) {
             readonly_root = 1;
+        } else if (!strcmp(d->name, "init")) {
+            init = 1;
         } else if (!strcmp(d->name, "arg")) {
             argv[argc++] = d->arg[0] ? d->arg[0] : "";
         } else if (!strcmp(d->name, "env")) {
@@ -457,6 +495,7 @@ static void container_init(int unshare_flags, int go_fd)
     }
     argv[argc] = NULL;
     envp[envc] = NULL;
+    if (init) run_as_init();
     exec_command(argv, envp);
 }
 

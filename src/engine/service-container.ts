@@ -199,6 +199,7 @@ export function translateService(ctx: TranslateContext): ContainerConfig {
     domainname: svc.domainname,
     mounts: mountsFor(ctx, id),
     readOnlyRootfs: svc.read_only === true,
+    init: svc.init === true,
     shmSize: svc.shm_size,
     namespaces: {
       net,

@@ -41,6 +41,7 @@ export interface ContainerConfig {
   domainname?: string | undefined;
   mounts: UserMount[];
   readOnlyRootfs: boolean;
+  init?: boolean | undefined;
   shmSize?: number | undefined;
   namespaces: { net: NamespaceMode; pid: NamespaceMode; ipc: NamespaceMode; uts: NamespaceMode };
   resources: CgroupResources;
@@ -147,6 +148,7 @@ export function buildSpec(config: ContainerConfig, paths: ContainerPaths): Conta
     maskedPaths: config.privileged ? [] : MASKED_PATHS,
     readonlyPaths: config.privileged ? [] : READONLY_PATHS,
     readonlyRoot: config.readOnlyRootfs,
+    init: config.init === true,
     hostname: config.namespaces.uts === 'private' ? config.hostname : undefined,
     domainname: config.namespaces.uts === 'private' ? config.domainname : undefined,
     sysctls: config.sysctls,

@@ -273,10 +273,10 @@ class V2Manager implements CgroupManager {
     }
     if (r.cpus !== undefined && r.cpus > 0) set('cpu.max', `${Math.round(r.cpus * 100_000)} 100000`);
     // runc's conversion of cpu.shares (2..262144) to cpu.weight (1..10000).
-    if (r.cpuShares !== undefined) set('cpu.weight', Math.round(1 + ((r.cpuShares - 2) * 9999) / 262142));
+    if (r.cpuShares !== undefined) set('cpu.weight', 1 + Math.floor(((r.cpuShares - 2) * 9999) / 262142));
     if (r.cpusetCpus) set('cpuset.cpus', r.cpusetCpus);
     if (r.pidsLimit !== undefined) set('pids.max', r.pidsLimit > 0 ? r.pidsLimit : 'max');
-    if (r.blkioWeight !== undefined) set('io.weight', `default ${Math.round(1 + ((r.blkioWeight - 10) * 9999) / 990)}`);
+    if (r.blkioWeight !== undefined) set('io.weight', `default ${1 + Math.floor(((r.blkioWeight - 10) * 9999) / 990)}`);
   }
 
   pids(): number[] {

@@ -41,6 +41,8 @@ export interface ContainerSpec {
   maskedPaths: string[];
   readonlyPaths: string[];
   readonlyRoot: boolean;
+  /** A reaping, signal-forwarding PID 1 runs the command (`init: true`). */
+  init: boolean;
   hostname?: string | undefined;
   domainname?: string | undefined;
   sysctls: Record<string, string>;
@@ -95,6 +97,7 @@ export function encodeContainerSpec(spec: ContainerSpec): string {
   for (const p of spec.maskedPaths) out.push(line('mask', p));
   for (const p of spec.readonlyPaths) out.push(line('readonly', p));
   if (spec.readonlyRoot) out.push(line('readonly_root'));
+  if (spec.init) out.push(line('init'));
   for (const [k, v] of Object.entries(spec.sysctls)) out.push(line('sysctl', k, v));
   for (const r of spec.rlimits) out.push(line('rlimit', r.name, r.soft, r.hard));
   if (spec.oomScoreAdj !== undefined) out.push(line('oom_score_adj', spec.oomScoreAdj));

@@ -121,6 +121,19 @@ describe('containers', () => {
     assert.equal(fs.readFileSync(path.join(data, 'out.txt'), 'utf8'), 'out\n');
   });
 
+  it('init: true forwards SIGTERM to the command; without it PID 1 ignores it until SIGKILL', async () => {
+    const withInit = fx.config(['sleep', '30'], { init: true });
+    await fx.runtime.start(withInit);
+    await fx.runtime.stop(withInit.id, 'SIGTERM', 3000);
+    assert.equal(fx.runtime.exitStatus(withInit.id)?.exitCode, 143);
+    const noInit = fx.config(['sleep', '30']);
+    await fx.runtime.start(noInit);
+    await fx.runtime.stop(noInit.id, 'SIGTERM', 300);
+    assert.equal(fx.runtime.exitStatus(noInit.id)?.exitCode, 137);
+    const missing = fx.config(['not-there'], { init: true });
+    await assert.rejects(fx.runtime.start(missing), /executable file not found/);
+  });
+
   it('read_only rootfs refuses writes', async () => {
     const r = await runToEnd(['sh', '-c', 'touch /x; echo $?'], { readOnlyRootfs: true });
     assert.match(r.out, /^1$/m);
