@@ -458,12 +458,10 @@ static void container_init(int unshare_flags, int go_fd)
     }
 
     do_pivot();
-    /* Paths below are inside the container now. */
+    /* Paths below are inside the container now. Sysctls go first: /proc/sys turns read-only next. */
     for (int i = 0; i < nspec; i++) {
         struct directive *d = &spec[i];
-        if (!strcmp(d->name, "mask")) mask_path(arg(d, 0));
-        else if (!strcmp(d->name, "readonly")) readonly_path(arg(d, 0));
-        else if (!strcmp(d->name, "sysctl")) {
+        if (!strcmp(d->name, "sysctl")) {
             char path[PATH_MAX];
             snprintf(path, sizeof path, "/proc/sys/%s", arg(d, 0));
             for (char *p = path + 10; *p; p++)
@@ -475,6 +473,11 @@ static void container_init(int unshare_flags, int go_fd)
         } else if (!strcmp(d->name, "oom_score_adj")) {
             write_file("oom_score_adj", "/proc/self/oom_score_adj", arg(d, 0));
         }
+    }
+    for (int i = 0; i < nspec; i++) {
+        struct directive *d = &spec[i];
+        if (!strcmp(d->name, "mask")) mask_path(arg(d, 0));
+        else if (!strcmp(d->name, "readonly")) readonly_path(arg(d, 0));
     }
     if (readonly_root && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
         die_step("mount", errno, "remount / read-only");

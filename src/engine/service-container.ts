@@ -133,6 +133,18 @@ function mountsFor(ctx: TranslateContext, containerId: string): UserMount[] {
   return out;
 }
 
+/** Only sysctls the kernel keeps per namespace may be set (Docker's rule): IPC ones, and net.* in a private network. */
+export function checkSysctls(sysctls: Record<string, string>, privateNetwork: boolean, service: string): Record<string, string> {
+  for (const key of Object.keys(sysctls)) {
+    const ipc = /^(kernel\.(msgmax|msgmnb|msgmni|sem|shmall|shmmax|shmmni|shm_rmid_forced)|fs\.mqueue\.)/.test(key);
+    const net = key.startsWith('net.') && privateNetwork;
+    if (!ipc && !net) {
+      throw new TscComposeError('TSC_SYSCTL', 'invalid', `sysctl "${key}" is not in a separate kernel namespace${key.startsWith('net.') ? ' (the container shares the host network)' : ''}`, { service });
+    }
+  }
+  return sysctls;
+}
+
 export function translateService(ctx: TranslateContext): ContainerConfig {
   const { service: svc, serviceName, project, image } = ctx;
   const o = ctx.overrides ?? {};
@@ -211,7 +223,7 @@ export function translateService(ctx: TranslateContext): ContainerConfig {
     capabilities: capabilityMask({ privileged: svc.privileged, add: svc.cap_add, drop: svc.cap_drop }, serviceName),
     noNewPrivileges: (svc.security_opt ?? []).some((o2) => /^no-new-privileges(:true|=true)?$/.test(o2)),
     ulimits,
-    sysctls: (svc.sysctls as Record<string, string> | undefined) ?? {},
+    sysctls: checkSysctls((svc.sysctls as Record<string, string> | undefined) ?? {}, net !== 'host', serviceName),
     oomScoreAdj: svc.oom_score_adj,
     privileged: svc.privileged === true,
     stopSignal: svc.stop_signal ?? runtimeConfig.StopSignal ?? 'SIGTERM',

@@ -134,6 +134,15 @@ describe('containers', () => {
     await assert.rejects(fx.runtime.start(missing), /executable file not found/);
   });
 
+  it('ulimits, namespaced sysctls and oom_score_adj reach the process', async () => {
+    const r = await runToEnd(['sh', '-c', 'ulimit -n; ulimit -Hn; cat /proc/sys/net/core/somaxconn; cat /proc/self/oom_score_adj'], {
+      ulimits: [{ name: 'nofile', soft: 1000, hard: 2000 }],
+      sysctls: { 'net.core.somaxconn': '511' },
+      oomScoreAdj: 300,
+    });
+    assert.equal(r.out, '1000\n2000\n511\n300', r.err);
+  });
+
   it('read_only rootfs refuses writes', async () => {
     const r = await runToEnd(['sh', '-c', 'touch /x; echo $?'], { readOnlyRootfs: true });
     assert.match(r.out, /^1$/m);

@@ -17,3 +17,11 @@ it('resolv.conf drops loopback resolvers in a private network namespace and hono
   assert.equal(containerResolvConf(parseResolvConf('nameserver 127.0.0.1\n'), {}, false), 'nameserver 8.8.8.8\nnameserver 8.8.4.4\n');
   assert.equal(containerResolvConf(host, { dns: ['1.1.1.1'], dnsSearch: ['a.b'], dnsOptions: ['ndots:2'] }, false), 'search a.b\nnameserver 1.1.1.1\noptions ndots:2\n');
 });
+
+import { checkSysctls } from '../../../src/engine/service-container.js';
+
+it('only namespaced sysctls are allowed', () => {
+  assert.deepEqual(checkSysctls({ 'net.core.somaxconn': '1024', 'kernel.shmmax': '1' }, true, 'web'), { 'net.core.somaxconn': '1024', 'kernel.shmmax': '1' });
+  assert.throws(() => checkSysctls({ 'net.core.somaxconn': '1' }, false, 'web'), /shares the host network/);
+  assert.throws(() => checkSysctls({ 'vm.swappiness': '1' }, true, 'web'), /sysctl "vm.swappiness" is not in a separate kernel namespace/);
+});
