@@ -585,6 +585,7 @@ static int cmd_run(const char *spec_path)
     load_spec(spec_path);
     int unshare_flags = 0, pidns = 0;
     const char *log_path = NULL, *status_path = NULL, *pid_path = NULL;
+    int stdin_fd = -1; /* an fd the engine passed us that becomes the container's stdin */
     for (int i = 0; i < nspec; i++) {
         struct directive *d = &spec[i];
         if (!strcmp(d->name, "ns")) {
@@ -598,6 +599,7 @@ static int cmd_run(const char *spec_path)
         } else if (!strcmp(d->name, "log")) log_path = arg(d, 0);
         else if (!strcmp(d->name, "status")) status_path = arg(d, 0);
         else if (!strcmp(d->name, "pidfile")) pid_path = arg(d, 0);
+        else if (!strcmp(d->name, "stdin_fd")) stdin_fd = atoi(arg(d, 0));
     }
     if (!log_path || !status_path) die_step("spec", EINVAL, "log and status paths are required");
     int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
@@ -616,8 +618,9 @@ static int cmd_run(const char *spec_path)
         close(out[0]);
         close(errp[0]);
         error_fd = err[1];
-        int devnull = open("/dev/null", O_RDONLY);
-        if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out[1], 1) < 0 || dup2(errp[1], 2) < 0) die_step("stdio", errno, "set up stdio");
+        int in = stdin_fd >= 0 ? stdin_fd : open("/dev/null", O_RDONLY);
+        if (in < 0 || dup2(in, 0) < 0 || dup2(out[1], 1) < 0 || dup2(errp[1], 2) < 0) die_step("stdio", errno, "set up stdio");
+        if (in > 2) close(in);
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         container_init(unshare_flags, go[0]);
     }
@@ -625,6 +628,7 @@ static int cmd_run(const char *spec_path)
     close(err[1]);
     close(out[1]);
     close(errp[1]);
+    if (stdin_fd >= 0) close(stdin_fd); /* only the container holds it now */
     printf("pid %d\n", child);
     fflush(stdout);
 

@@ -203,14 +203,20 @@ export class Runtime {
     return fs.readdirSync(this.layout.containers).map((id) => this.readConfig(id)).filter((c): c is ContainerConfig => c !== undefined);
   }
 
-  async start(config: ContainerConfig, service?: string): Promise<ContainerState> {
+  async start(config: ContainerConfig, service?: string, opts: { stdin?: NodeJS.ReadableStream } = {}): Promise<ContainerState> {
     const p = this.paths(config.id);
     fs.rmSync(p.status, { force: true });
     const cgroup = createCgroupManager({ parent: CGROUP_PARENT, name: config.id });
     cgroup.create();
     try {
       cgroup.apply(config.resources);
-      const started = await spawnContainer(buildSpec(config, p), p.spec, p.shimLog, (pid) => cgroup.addProcess(pid), service);
+      const spec = { ...buildSpec(config, p), stdinFromEngine: opts.stdin !== undefined };
+      const started = await spawnContainer(spec, p.spec, p.shimLog, (pid) => cgroup.addProcess(pid), service);
+      if (opts.stdin && started.stdin) {
+        const sink = started.stdin;
+        sink.on('error', () => undefined); // the container may exit without reading everything
+        opts.stdin.pipe(sink);
+      }
       const state: ContainerState = { id: config.id, pid: started.pid, monitorPid: started.monitorPid, startedAt: new Date().toISOString() };
       writeJsonAtomic(p.state, state);
       return state;

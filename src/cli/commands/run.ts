@@ -70,7 +70,8 @@ export const command: Command = {
     const runtime = host.runtime;
     runtime.create(config);
     try {
-      await runtime.start(config, serviceName);
+      // Like docker compose run, stdin is attached in the foreground (a pipe; TTYs are not supported yet).
+      await runtime.start(config, serviceName, flag(options, 'detach') ? {} : { stdin: process.stdin });
     } catch (err) {
       await runtime.remove(config.id);
       throw err;
@@ -99,6 +100,8 @@ export const command: Command = {
       if (status?.oomKilled) io.stderr.write(`container ${config.name} was killed: out of memory (OOMKilled)\n`);
       return status?.exitCode ?? 1;
     } finally {
+      process.stdin.unpipe();
+      process.stdin.destroy();
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       if (flag(options, 'rm')) await runtime.remove(config.id);

@@ -39,6 +39,8 @@ function shimFailure(line: string, service?: string): TscComposeError {
 export interface StartedProcess {
   pid: number;
   monitorPid: number;
+  /** Writable end of the container's stdin, when the spec asked for one. */
+  stdin?: NodeJS.WritableStream | undefined;
 }
 
 export async function spawnContainer(
@@ -50,7 +52,10 @@ export async function spawnContainer(
 ): Promise<StartedProcess> {
   fs.writeFileSync(specFile, encodeContainerSpec(spec), { mode: 0o600 });
   const errFd = fs.openSync(shimLog, 'a', 0o600);
-  const child = spawn(shimPath(), ['run', specFile], { detached: true, stdio: ['pipe', 'pipe', errFd] });
+  const child = spawn(shimPath(), ['run', specFile], {
+    detached: true,
+    stdio: spec.stdinFromEngine ? ['pipe', 'pipe', errFd, 'pipe'] : ['pipe', 'pipe', errFd],
+  });
   fs.closeSync(errFd);
   const lines = createInterface({ input: child.stdout! });
   const iterator = lines[Symbol.asyncIterator]();
@@ -77,7 +82,8 @@ export async function spawnContainer(
     if (second.startsWith('error ')) throw shimFailure(second, service);
     const started = /^started (\d+) (\d+)$/.exec(second);
     if (!started) throw new TscComposeError('TSC_SHIM', 'internal', `unexpected answer from the shim: ${second}`, { service });
-    return { pid: Number(started[1]), monitorPid: Number(started[2]) };
+    const stdin = spec.stdinFromEngine ? (child.stdio[3] as NodeJS.WritableStream) : undefined;
+    return { pid: Number(started[1]), monitorPid: Number(started[2]), stdin };
   } finally {
     lines.close();
     child.stdout!.destroy();

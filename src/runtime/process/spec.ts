@@ -57,6 +57,8 @@ export interface ContainerSpec {
   logFile: string;
   statusFile: string;
   pidFile: string;
+  /** The container's stdin comes from the shim's fd 3 (a pipe from the engine) instead of /dev/null. */
+  stdinFromEngine?: boolean;
 }
 
 export interface ExecSpec {
@@ -85,6 +87,7 @@ export function encodeContainerSpec(spec: ContainerSpec): string {
   for (const ns of spec.namespaces) out.push(line('ns', ns));
   for (const j of spec.join) out.push(line('join', j.kind, j.path));
   out.push(line('log', spec.logFile), line('status', spec.statusFile), line('pidfile', spec.pidFile));
+  if (spec.stdinFromEngine) out.push(line('stdin_fd', 3));
   if (spec.rootfs.type === 'overlay') {
     out.push(line('rootfs', spec.rootfs.target, 'overlay', `lowerdir=${spec.rootfs.lower.join(':')},upperdir=${spec.rootfs.upper},workdir=${spec.rootfs.work}`));
   } else {

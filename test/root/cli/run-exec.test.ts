@@ -11,9 +11,10 @@ import { busyboxRootfsTar } from '../../support/busybox.js';
 let root: string;
 let project: string;
 
-function cli(args: string[], cwd = project): { code: number | null; stdout: string; stderr: string } {
+function cli(args: string[], cwd = project, input?: string): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd,
+    input,
     encoding: 'utf8',
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: os.homedir(), TSC_COMPOSE_ROOT: path.join(root, 'state') },
     timeout: 60_000,
@@ -77,6 +78,12 @@ volumes:
     assert.equal(fs.readFileSync(path.join(project, 'shared', 'f'), 'utf8'), 's\n');
     const again = cli(['run', '--rm', 'box', 'cat', '/data/f']);
     assert.equal(again.stdout, 'v\n', again.stderr);
+  });
+
+  it('run attaches stdin in the foreground, as docker compose run does', () => {
+    const r = cli(['run', '--rm', '-T', 'box', 'sh', '-c', 'tr a-z A-Z'], project, 'piped in\n');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'PIPED IN\n');
   });
 
   it('exec joins a container started with run -d, by service name and by container name', () => {
