@@ -24,6 +24,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <poll.h>
+#include <termios.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -689,6 +690,53 @@ static int cmd_run(const char *spec_path)
 
 /* ---- exec into a running container -------------------------------------- */
 
+static volatile sig_atomic_t winch;
+static void on_winch(int sig) { (void)sig; winch = 1; }
+
+/* Our terminal (raw) <-> the container's terminal, until the process closes it. */
+static void relay_terminal(int master, pid_t child)
+{
+    (void)child;
+    struct termios saved;
+    int raw = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
+    if (raw) {
+        struct termios t = saved;
+        cfmakeraw(&t);
+        tcsetattr(STDIN_FILENO, TCSANOW, &t);
+        signal(SIGWINCH, on_winch);
+    }
+    char buf[8192];
+    int in_open = 1;
+    for (;;) {
+        if (winch) {
+            winch = 0;
+            struct winsize ws;
+            if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
+        }
+        struct pollfd p[2] = { { .fd = master, .events = POLLIN }, { .fd = in_open ? STDIN_FILENO : -1, .events = POLLIN } };
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        if (p[0].revents) {
+            ssize_t n = read(master, buf, sizeof buf);
+            if (n <= 0) break; /* EIO: every holder of the terminal is gone */
+            if (write(STDOUT_FILENO, buf, (size_t)n) < 0) break;
+        }
+        if (in_open && p[1].revents) {
+            ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+            if (n <= 0) {
+                in_open = 0;
+                char eot = 4; /* end of input reaches the program as ^D */
+                if (write(master, &eot, 1) < 0) break;
+            } else if (write(master, buf, (size_t)n) < 0) {
+                break;
+            }
+        }
+    }
+    if (raw) tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+}
+
 static int cmd_exec(const char *spec_path)
 {
     load_spec(spec_path);
@@ -715,9 +763,31 @@ static int cmd_exec(const char *spec_path)
         if (setns(fds[i], 0) < 0) die_step("setns", errno, "%s of pid %s", order[i], target);
         close(fds[i]);
     }
+    int want_tty = 0;
+    for (int i = 0; i < nspec; i++)
+        if (!strcmp(spec[i].name, "tty")) want_tty = 1;
+    /* A terminal from the container's own devpts instance (we are in its mount namespace now). */
+    int master = -1;
+    char slave_name[128] = "";
+    if (want_tty) {
+        master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (master < 0 || unlockpt(master) < 0 || ptsname_r(master, slave_name, sizeof slave_name) != 0)
+            die_step("tty", errno, "allocate a terminal in the container");
+        struct winsize ws;
+        if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
+    }
     pid_t child = fork();
     if (child < 0) die_step("fork", errno, "exec process");
     if (child == 0) {
+        if (want_tty) {
+            setsid();
+            int slave = open(slave_name, O_RDWR);
+            if (slave < 0 || ioctl(slave, TIOCSCTTY, 0) < 0) die_step("tty", errno, "open %s", slave_name);
+            dup2(slave, 0);
+            dup2(slave, 1);
+            dup2(slave, 2);
+            if (slave > 2) close(slave);
+        }
         char **argv = calloc(MAX_DIRECTIVES + 1, sizeof *argv);
         char **envp = calloc(MAX_DIRECTIVES + 1, sizeof *envp);
         int argc = 0, envc = 0;
@@ -746,6 +816,7 @@ static int cmd_exec(const char *spec_path)
     }
     int status = 0;
     signal(SIGINT, SIG_IGN);
+    if (want_tty) relay_terminal(master, child);
     while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

@@ -284,7 +284,7 @@ export class Runtime {
     process.kill(s.pid, signal as NodeJS.Signals);
   }
 
-  async exec(id: string, opts: { args: string[]; env: string[]; cwd: string; user: { uid: number; gid: number } }): Promise<number> {
+  async exec(id: string, opts: { args: string[]; env: string[]; cwd: string; user: { uid: number; gid: number }; tty?: boolean }): Promise<number> {
     const config = this.readConfig(id);
     const s = this.state(id);
     if (!config || !s || !this.isRunning(id)) throw new TscComposeError('TSC_NOT_RUNNING', 'conflict', `container ${config?.name ?? id} is not running`);
@@ -292,6 +292,7 @@ export class Runtime {
     return execInContainer(
       {
         targetPid: s.pid,
+        tty: opts.tty === true,
         cgroupProcs: cgroup.procsFiles(),
         capabilities: config.capabilities,
         noNewPrivileges: config.noNewPrivileges,

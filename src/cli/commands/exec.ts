@@ -1,6 +1,6 @@
 /** `tsc-compose exec SERVICE|CONTAINER COMMAND...`: a process inside a running container; its exit code becomes ours. */
 import type { Command } from '../main.js';
-import { listOption, parseOptions, stringOption } from '../args.js';
+import { flag, listOption, parseOptions, stringOption } from '../args.js';
 import { openHost } from '../host.js';
 import { TscComposeError, UsageError } from '../../errors/index.js';
 import { readImageFile } from '../../engine/service-container.js';
@@ -54,9 +54,13 @@ export const command: Command = {
     const user = userSpec
       ? resolveUser(userSpec, [], readImageFile(container.image.lowerDirs, 'etc/passwd'), readImageFile(container.image.lowerDirs, 'etc/group'))
       : container.user;
+    // Like docker compose exec: a terminal by default when ours is one, none with -T.
+    const tty = !flag(options, 'no-TTY') && (flag(options, 'tty') || (process.stdin.isTTY === true && process.stdout.isTTY === true));
+    const env2 = tty && !env.some((e) => e.startsWith('TERM=')) ? [...env, `TERM=${process.env['TERM'] ?? 'xterm'}`] : env;
     return host.runtime.exec(container.id, {
+      tty,
       args: command,
-      env,
+      env: env2,
       cwd: stringOption(options, 'workdir') ?? container.cwd,
       user: { uid: user.uid, gid: user.gid },
     });

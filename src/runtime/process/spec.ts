@@ -63,6 +63,8 @@ export interface ContainerSpec {
 
 export interface ExecSpec {
   targetPid: number;
+  /** A terminal from the container's devpts, relayed to ours. */
+  tty?: boolean;
   cgroupProcs: string[];
   capabilities: bigint;
   noNewPrivileges: boolean;
@@ -115,6 +117,7 @@ export function encodeContainerSpec(spec: ContainerSpec): string {
 
 export function encodeExecSpec(spec: ExecSpec): string {
   const out = [line('target', spec.targetPid)];
+  if (spec.tty) out.push(line('tty'));
   for (const c of spec.cgroupProcs) out.push(line('cgroup', c));
   out.push(line('caps', spec.capabilities.toString(16)));
   if (spec.noNewPrivileges) out.push(line('no_new_privs'));

@@ -93,6 +93,17 @@ volumes:
     assert.equal(r.code, 9);
     assert.equal(r.stdout, '65534\n1\n');
     assert.equal(cli(['exec', '-u', 'root', 'the-daemon', 'id', '-u']).stdout, '0\n');
+    // With a terminal of our own, exec gives the process one from the container's devpts (`script` provides ours).
+    const viaTty = spawnSync('script', ['-qec', `${process.execPath} ${BIN} exec the-daemon sh -c 'tty; exit 4'`, '/dev/null'], {
+      cwd: project,
+      encoding: 'utf8',
+      input: '',
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: os.homedir(), TSC_COMPOSE_ROOT: path.join(root, 'state'), TERM: 'xterm' },
+      timeout: 30_000,
+    });
+    assert.match(viaTty.stdout, /\/dev\/pts\/\d+/);
+    assert.equal(viaTty.status, 4);
+    assert.equal(cli(['exec', '-T', 'the-daemon', 'sh', '-c', 'tty']).stdout, 'not a tty\n');
     assert.equal(cli(['rm', '-f', 'the-daemon']).code, 0);
     assert.notEqual(cli(['exec', 'daemon', 'true']).code, 0);
   });
