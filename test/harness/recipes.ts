@@ -61,6 +61,12 @@ export const DEBIAN_FILES: Record<string, string> = {
   ].join('\n'),
 };
 
+/** Run in the fresh debootstrap tree: debootstrap takes the suite only, this adds its updates and security fixes. */
+export const DEBIAN_UPGRADE_SCRIPT = [
+  'apt-get update -qq',
+  'apt-get upgrade -y -qq -o Dpkg::Use-Pty=0 -o Dpkg::Options::=--force-confold',
+].join('\n');
+
 export const DEBIAN_CONFIG: ImageConfigSection = {
   Env: [`PATH=${DEFAULT_PATH}`],
   Cmd: ['bash'],
@@ -111,9 +117,16 @@ if [ "$1" = postgres ]; then
       exit 1
     fi
     initdb_args=(--username="$POSTGRES_USER" -D "$PGDATA")
-    if [ -n "\${POSTGRES_PASSWORD:-}" ]; then initdb_args+=(--pwfile=<(printf '%s\\n' "$POSTGRES_PASSWORD")); fi
+    # A file rather than <(...): that would need /dev/fd in the container.
+    pwfile=
+    if [ -n "\${POSTGRES_PASSWORD:-}" ]; then
+      pwfile=$(umask 077 && mktemp)
+      printf '%s\\n' "$POSTGRES_PASSWORD" >"$pwfile"
+      initdb_args+=(--pwfile="$pwfile")
+    fi
     # shellcheck disable=SC2086 # the official image splits POSTGRES_INITDB_ARGS too
     initdb "\${initdb_args[@]}" \${POSTGRES_INITDB_ARGS:-}
+    [ -z "$pwfile" ] || rm -f "$pwfile"
     printf '\\nhost all all all %s\\n' "$POSTGRES_HOST_AUTH_METHOD" >>"$PGDATA/pg_hba.conf"
     pg_ctl -D "$PGDATA" -o "-c listen_addresses='' -p 5432" -w start
     psql_cmd=(psql -v ON_ERROR_STOP=1 --no-psqlrc --no-password --username "$POSTGRES_USER")

@@ -70,16 +70,20 @@ cmd_clean() {
     "$target"/var/log/apt/* \
     "$target"/tmp/* "$target"/tmp/.[!.]* \
     "$target"/var/tmp/* \
-    "$target"/root/.cache
+    "$target"/root/.cache \
+    "$target"/run/adduser
   find "$target/var/log" -maxdepth 1 -type f -delete
   if [ "$kind" = base ]; then
     # An image's /dev is provided by the runtime; debootstrap's nodes do not belong in it.
     find "$target/dev" -mindepth 1 -delete
     rm -rf "$target/debootstrap"
     # Empty files the runtime bind-mounts over.
+    # Files the runtime bind-mounts over; debootstrap copied the build host's.
+    rm -f "$target/etc/resolv.conf" "$target/etc/hostname"
     : >"$target/etc/resolv.conf"
-    [ -f "$target/etc/hostname" ] || : >"$target/etc/hostname"
+    echo localhost >"$target/etc/hostname"
     [ -f "$target/etc/hosts" ] || printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$target/etc/hosts"
+    chmod 0644 "$target/etc/resolv.conf" "$target/etc/hostname" "$target/etc/hosts"
   fi
 }
 
