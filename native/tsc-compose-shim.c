@@ -57,6 +57,7 @@ struct directive {
 };
 
 static struct directive spec[MAX_DIRECTIVES];
+static void attach_terminal(unsigned short rows, unsigned short cols);
 static int nspec;
 static int error_fd = -1; /* child → shim: failure records (CLOEXEC, so EOF means exec succeeded) */
 
@@ -335,6 +336,7 @@ static void run_as_init(void)
     if (child == 0) {
         sigprocmask(SIG_UNBLOCK, &all, NULL);
         setsid();
+        if (isatty(STDIN_FILENO)) ioctl(STDIN_FILENO, TIOCSCTTY, 1);
         return; /* the caller execs the command */
     }
     /* Errors after this point belong to the command, not to the start. */
@@ -403,7 +405,8 @@ static void container_init(int unshare_flags, int go_fd)
     gid_t groups[64];
     int ngroups = 0;
     const char *cwd = "/";
-    int readonly_root = 0, init = 0;
+    int readonly_root = 0, init = 0, tty = 0;
+    unsigned short tty_rows = 0, tty_cols = 0;
 
     for (int i = 0; i < nspec; i++) {
         struct directive *d = &spec[i];
@@ -429,6 +432,10 @@ static void container_init(int unshare_flags, int go_fd)
             readonly_root = 1;
         } else if (!strcmp(d->name, "init")) {
             init = 1;
+        } else if (!strcmp(d->name, "tty")) {
+            tty = 1;
+            tty_rows = (unsigned short)atoi(arg(d, 0));
+            tty_cols = (unsigned short)atoi(arg(d, 1));
         } else if (!strcmp(d->name, "arg")) {
             argv[argc++] = d->arg[0] ? d->arg[0] : "";
         } else if (!strcmp(d->name, "env")) {
@@ -482,6 +489,7 @@ static void container_init(int unshare_flags, int go_fd)
     }
     if (readonly_root && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
         die_step("mount", errno, "remount / read-only");
+    if (tty) attach_terminal(tty_rows, tty_cols);
 
     if (chdir(cwd) < 0) die_step("cwd", errno, "chdir %s", cwd);
     if (setgroups((size_t)ngroups, groups) < 0) die_step("user", errno, "setgroups");
@@ -503,6 +511,58 @@ static void container_init(int unshare_flags, int go_fd)
     exec_command(argv, envp);
 }
 
+/* ---- terminals ------------------------------------------------------------ */
+
+static void send_fd(int sock, int fd)
+{
+    char data = 't';
+    struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+    char control[CMSG_SPACE(sizeof(int))];
+    memset(control, 0, sizeof control);
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control };
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+    if (sendmsg(sock, &msg, 0) < 0) die_step("tty", errno, "hand the terminal to the monitor");
+}
+
+static int recv_fd(int sock)
+{
+    char data;
+    struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+    char control[CMSG_SPACE(sizeof(int))];
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control };
+    if (recvmsg(sock, &msg, MSG_DONTWAIT) <= 0) return -1;
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+    if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS) return -1;
+    int fd;
+    memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+    return fd;
+}
+
+static int tty_sock = -1; /* child → monitor: the terminal's master side */
+
+/* In PID 1 after pivot_root: a terminal from the container's devpts becomes its stdio. */
+static void attach_terminal(unsigned short rows, unsigned short cols)
+{
+    int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    char name[128];
+    if (master < 0 || unlockpt(master) < 0 || ptsname_r(master, name, sizeof name) != 0) die_step("tty", errno, "allocate a terminal");
+    if (rows && cols) {
+        struct winsize ws = { .ws_row = rows, .ws_col = cols };
+        ioctl(master, TIOCSWINSZ, &ws);
+    }
+    if (setsid() < 0) die_step("tty", errno, "setsid");
+    int slave = open(name, O_RDWR);
+    if (slave < 0 || ioctl(slave, TIOCSCTTY, 0) < 0) die_step("tty", errno, "open %s", name);
+    send_fd(tty_sock, master);
+    close(master);
+    if (dup2(slave, 0) < 0 || dup2(slave, 1) < 0 || dup2(slave, 2) < 0) die_step("tty", errno, "stdio on %s", name);
+    if (slave > 2) close(slave);
+}
+
 /* ---- the monitor -------------------------------------------------------- */
 
 static void timestamp(char *buf, size_t len)
@@ -514,6 +574,10 @@ static void timestamp(char *buf, size_t len)
     size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(buf + n, len - n, ".%09ldZ", ts.tv_nsec);
 }
+
+static int console_fd = -1; /* the engine's end of an attached terminal, while it listens */
+static volatile sig_atomic_t monitor_winch;
+static void on_monitor_winch(int sig) { (void)sig; monitor_winch = 1; }
 
 struct stream {
     int fd;
@@ -537,6 +601,10 @@ static void drain(struct stream *s, int log_fd, int final)
     for (;;) {
         ssize_t n = read(s->fd, s->pending + s->used, sizeof s->pending - s->used);
         if (n > 0) {
+            if (console_fd >= 0 && write(console_fd, s->pending + s->used, (size_t)n) < 0) {
+                close(console_fd);
+                console_fd = -1;
+            }
             s->used += (size_t)n;
             size_t start = 0;
             for (size_t i = 0; i < s->used; i++) {
@@ -587,6 +655,8 @@ static int cmd_run(const char *spec_path)
     int unshare_flags = 0, pidns = 0;
     const char *log_path = NULL, *status_path = NULL, *pid_path = NULL;
     int stdin_fd = -1; /* an fd the engine passed us that becomes the container's stdin */
+    int console_in = -1, console_out = -1, want_tty = 0; /* with a terminal: engine <-> monitor <-> master */
+    const char *winsize_path = NULL;
     for (int i = 0; i < nspec; i++) {
         struct directive *d = &spec[i];
         if (!strcmp(d->name, "ns")) {
@@ -601,6 +671,9 @@ static int cmd_run(const char *spec_path)
         else if (!strcmp(d->name, "status")) status_path = arg(d, 0);
         else if (!strcmp(d->name, "pidfile")) pid_path = arg(d, 0);
         else if (!strcmp(d->name, "stdin_fd")) stdin_fd = atoi(arg(d, 0));
+        else if (!strcmp(d->name, "tty")) want_tty = 1;
+        else if (!strcmp(d->name, "console")) { console_in = atoi(arg(d, 0)); console_out = atoi(arg(d, 1)); }
+        else if (!strcmp(d->name, "winsize_file")) winsize_path = arg(d, 0);
     }
     if (!log_path || !status_path) die_step("spec", EINVAL, "log and status paths are required");
     int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
@@ -609,6 +682,8 @@ static int cmd_run(const char *spec_path)
     int go[2], err[2], out[2], errp[2];
     if (pipe2(go, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
         die_step("pipe", errno, "sync pipes");
+    int ttys[2] = { -1, -1 };
+    if (want_tty && socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, ttys) < 0) die_step("tty", errno, "socketpair");
     if (pidns && unshare(CLONE_NEWPID) < 0) die_step("unshare", errno, "pid namespace");
 
     pid_t child = fork();
@@ -619,6 +694,9 @@ static int cmd_run(const char *spec_path)
         close(out[0]);
         close(errp[0]);
         error_fd = err[1];
+        if (want_tty) { close(ttys[0]); tty_sock = ttys[1]; }
+        if (console_in >= 0) close(console_in);
+        if (console_out >= 0) close(console_out);
         int in = stdin_fd >= 0 ? stdin_fd : open("/dev/null", O_RDONLY);
         if (in < 0 || dup2(in, 0) < 0 || dup2(out[1], 1) < 0 || dup2(errp[1], 2) < 0) die_step("stdio", errno, "set up stdio");
         if (in > 2) close(in);
@@ -630,6 +708,7 @@ static int cmd_run(const char *spec_path)
     close(out[1]);
     close(errp[1]);
     if (stdin_fd >= 0) close(stdin_fd); /* only the container holds it now */
+    if (want_tty) close(ttys[1]);
     printf("pid %d\n", child);
     fflush(stdout);
 
@@ -669,19 +748,60 @@ static int cmd_run(const char *spec_path)
     if (null_fd > 2) close(null_fd);
 
     struct stream streams[2] = { { out[0], "stdout", {0}, 0 }, { errp[0], "stderr", {0}, 0 } };
+    /* Non-blocking: a quiet stream must never hold up the other, or the terminal's input. */
+    fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
+    fcntl(errp[0], F_SETFL, fcntl(errp[0], F_GETFL) | O_NONBLOCK);
+    int master = -1;
+    if (want_tty) {
+        master = recv_fd(ttys[0]);
+        close(ttys[0]);
+        if (master < 0) { kill(child, SIGKILL); die_step("tty", EPROTO, "no terminal from the container"); }
+        fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+        /* The terminal carries both streams; the pipes stay quiet. */
+        close(streams[0].fd);
+        close(streams[1].fd);
+        streams[0].fd = master;
+        streams[1].fd = -1;
+        console_fd = console_out;
+        signal(SIGWINCH, on_monitor_winch);
+    }
     for (;;) {
-        struct pollfd pfd[2];
+        if (monitor_winch && winsize_path && master >= 0) {
+            monitor_winch = 0;
+            FILE *f = fopen(winsize_path, "re");
+            unsigned rows = 0, cols = 0;
+            if (f) {
+                if (fscanf(f, "%u %u", &rows, &cols) == 2) {
+                    struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
+                    ioctl(master, TIOCSWINSZ, &ws);
+                }
+                fclose(f);
+            }
+        }
+        struct pollfd pfd[3];
         int nfds = 0;
         for (int i = 0; i < 2; i++)
             if (streams[i].fd >= 0) pfd[nfds++] = (struct pollfd){ .fd = streams[i].fd, .events = POLLIN };
         if (nfds == 0) break;
-        if (poll(pfd, (nfds_t)nfds, -1) < 0 && errno != EINTR) break;
+        int with_console = master >= 0 && console_in >= 0;
+        if (with_console) pfd[nfds++] = (struct pollfd){ .fd = console_in, .events = POLLIN };
+        if (poll(pfd, (nfds_t)nfds, -1) < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
         for (int i = 0; i < 2; i++) {
             if (streams[i].fd < 0) continue;
             for (int j = 0; j < nfds; j++)
                 if (pfd[j].fd == streams[i].fd && pfd[j].revents) drain(&streams[i], log_fd, 0);
         }
+        if (with_console && pfd[nfds - 1].revents) {
+            char buf[4096];
+            ssize_t n = read(console_in, buf, sizeof buf);
+            if (n <= 0) { close(console_in); console_in = -1; }
+            else if (write(master, buf, (size_t)n) < 0) { close(console_in); console_in = -1; }
+        }
     }
+    if (console_fd >= 0) close(console_fd);
     int status = 0;
     while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
     write_status(status_path, status);

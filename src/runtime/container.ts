@@ -203,23 +203,42 @@ export class Runtime {
     return fs.readdirSync(this.layout.containers).map((id) => this.readConfig(id)).filter((c): c is ContainerConfig => c !== undefined);
   }
 
-  async start(config: ContainerConfig, service?: string, opts: { stdin?: NodeJS.ReadableStream } = {}): Promise<ContainerState> {
+  /**
+   * Starts the container. `stdin` is piped to it; with `terminal`, it gets a
+   * terminal whose output comes back on `terminal.output` (and in the log).
+   */
+  async start(
+    config: ContainerConfig,
+    service?: string,
+    opts: { stdin?: NodeJS.ReadableStream; terminal?: { rows: number; cols: number; output: NodeJS.WritableStream } } = {},
+  ): Promise<ContainerState & { consoleDone?: Promise<void> }> {
     const p = this.paths(config.id);
     fs.rmSync(p.status, { force: true });
     const cgroup = createCgroupManager({ parent: CGROUP_PARENT, name: config.id });
     cgroup.create();
     try {
       cgroup.apply(config.resources);
-      const spec = { ...buildSpec(config, p), stdinFromEngine: opts.stdin !== undefined };
+      const tty = opts.terminal ? { rows: opts.terminal.rows, cols: opts.terminal.cols, winsizeFile: path.join(p.runDir, 'winsize') } : undefined;
+      const spec = { ...buildSpec(config, p), stdinFromEngine: opts.stdin !== undefined, tty };
       const started = await spawnContainer(spec, p.spec, p.shimLog, (pid) => cgroup.addProcess(pid), service);
       if (opts.stdin && started.stdin) {
         const sink = started.stdin;
         sink.on('error', () => undefined); // the container may exit without reading everything
         opts.stdin.pipe(sink);
       }
+      let consoleDone: Promise<void> | undefined;
+      if (opts.terminal && started.console) {
+        const source = started.console;
+        const out = opts.terminal.output;
+        consoleDone = new Promise((resolve) => {
+          source.on('data', (chunk: Buffer) => out.write(chunk));
+          source.on('end', () => resolve());
+          source.on('error', () => resolve());
+        });
+      }
       const state: ContainerState = { id: config.id, pid: started.pid, monitorPid: started.monitorPid, startedAt: new Date().toISOString() };
       writeJsonAtomic(p.state, state);
-      return state;
+      return consoleDone ? { ...state, consoleDone } : state;
     } catch (err) {
       await cgroup.destroy();
       throw err;
@@ -276,6 +295,18 @@ export class Runtime {
       }
     }
     await this.wait(id);
+  }
+
+  /** Tells the monitor the attached terminal changed size. */
+  resizeTerminal(id: string, rows: number, cols: number): void {
+    const s = this.state(id);
+    if (!s) return;
+    fs.writeFileSync(path.join(this.paths(id).runDir, 'winsize'), `${rows} ${cols}\n`);
+    try {
+      process.kill(s.monitorPid, 'SIGWINCH');
+    } catch {
+      // the monitor is gone: nothing to resize
+    }
   }
 
   async kill(id: string, signal: string): Promise<void> {

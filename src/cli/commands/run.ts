@@ -20,6 +20,7 @@ const OPTIONS = [
   { name: 'entrypoint', type: 'string' as const },
   { name: 'name', type: 'string' as const },
   { name: 'no-TTY', short: 'T', type: 'boolean' as const },
+  { name: 'tty', short: 't', type: 'boolean' as const },
   { name: 'interactive', short: 'i', type: 'boolean' as const },
   { name: 'no-deps', type: 'boolean' as const },
   { name: 'quiet-pull', type: 'boolean' as const },
@@ -69,12 +70,30 @@ export const command: Command = {
     });
     const runtime = host.runtime;
     runtime.create(config);
+    // Like docker compose run: a terminal when ours is one (or -t, or tty: true), none with -T; stdin attached in the foreground.
+    const detach = flag(options, 'detach');
+    const ourTerminal = process.stdin.isTTY === true && process.stdout.isTTY === true;
+    const useTty = !detach && !flag(options, 'no-TTY') && (flag(options, 'tty') || service.tty === true || ourTerminal);
+    let consoleDone: Promise<void> | undefined;
+    const onResize = (): void => runtime.resizeTerminal(config.id, process.stdout.rows ?? 24, process.stdout.columns ?? 80);
     try {
-      // Like docker compose run, stdin is attached in the foreground (a pipe; TTYs are not supported yet).
-      await runtime.start(config, serviceName, flag(options, 'detach') ? {} : { stdin: process.stdin });
+      const started = await runtime.start(
+        config,
+        serviceName,
+        detach
+          ? {}
+          : useTty
+            ? { stdin: process.stdin, terminal: { rows: process.stdout.rows ?? 24, cols: process.stdout.columns ?? 80, output: process.stdout } }
+            : { stdin: process.stdin },
+      );
+      consoleDone = started.consoleDone;
     } catch (err) {
       await runtime.remove(config.id);
       throw err;
+    }
+    if (useTty && process.stdin.isTTY) {
+      process.stdin.setRawMode(true);
+      process.stdout.on('resize', onResize);
     }
     if (flag(options, 'detach')) {
       io.stdout.write(`${config.name}\n`);
@@ -92,14 +111,19 @@ export const command: Command = {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     try {
-      await followLog(runtime.paths(config.id).log, () => !runtime.isRunning(config.id), (r) => {
-        (r.stream === 'stderr' ? io.stderr : io.stdout).write(r.partial ? r.text : `${r.text}\n`);
-      });
+      if (consoleDone) await consoleDone;
+      else {
+        await followLog(runtime.paths(config.id).log, () => !runtime.isRunning(config.id), (r) => {
+          (r.stream === 'stderr' ? io.stderr : io.stdout).write(r.partial ? r.text : `${r.text}\n`);
+        });
+      }
       await runtime.wait(config.id);
       const status = runtime.exitStatus(config.id);
       if (status?.oomKilled) io.stderr.write(`container ${config.name} was killed: out of memory (OOMKilled)\n`);
       return status?.exitCode ?? 1;
     } finally {
+      if (useTty && process.stdin.isTTY) process.stdin.setRawMode(false);
+      process.stdout.off('resize', onResize);
       process.stdin.unpipe();
       process.stdin.destroy();
       process.off('SIGINT', stop);

@@ -41,6 +41,8 @@ export interface StartedProcess {
   monitorPid: number;
   /** Writable end of the container's stdin, when the spec asked for one. */
   stdin?: NodeJS.WritableStream | undefined;
+  /** With a terminal: what the container writes to it, relayed by the monitor. */
+  console?: NodeJS.ReadableStream | undefined;
 }
 
 export async function spawnContainer(
@@ -54,7 +56,7 @@ export async function spawnContainer(
   const errFd = fs.openSync(shimLog, 'a', 0o600);
   const child = spawn(shimPath(), ['run', specFile], {
     detached: true,
-    stdio: spec.stdinFromEngine ? ['pipe', 'pipe', errFd, 'pipe'] : ['pipe', 'pipe', errFd],
+    stdio: spec.tty ? ['pipe', 'pipe', errFd, 'pipe', 'pipe'] : spec.stdinFromEngine ? ['pipe', 'pipe', errFd, 'pipe'] : ['pipe', 'pipe', errFd],
   });
   fs.closeSync(errFd);
   const lines = createInterface({ input: child.stdout! });
@@ -82,8 +84,9 @@ export async function spawnContainer(
     if (second.startsWith('error ')) throw shimFailure(second, service);
     const started = /^started (\d+) (\d+)$/.exec(second);
     if (!started) throw new TscComposeError('TSC_SHIM', 'internal', `unexpected answer from the shim: ${second}`, { service });
-    const stdin = spec.stdinFromEngine ? (child.stdio[3] as NodeJS.WritableStream) : undefined;
-    return { pid: Number(started[1]), monitorPid: Number(started[2]), stdin };
+    const stdin = spec.stdinFromEngine || spec.tty ? (child.stdio[3] as NodeJS.WritableStream) : undefined;
+    const console = spec.tty ? (child.stdio[4] as NodeJS.ReadableStream) : undefined;
+    return { pid: Number(started[1]), monitorPid: Number(started[2]), stdin, console };
   } finally {
     lines.close();
     child.stdout!.destroy();

@@ -59,6 +59,8 @@ export interface ContainerSpec {
   pidFile: string;
   /** The container's stdin comes from the shim's fd 3 (a pipe from the engine) instead of /dev/null. */
   stdinFromEngine?: boolean;
+  /** A terminal from the container's devpts as its stdio; the monitor relays fd 3 → terminal → fd 4 and the log. */
+  tty?: { rows: number; cols: number; winsizeFile: string } | undefined;
 }
 
 export interface ExecSpec {
@@ -89,7 +91,11 @@ export function encodeContainerSpec(spec: ContainerSpec): string {
   for (const ns of spec.namespaces) out.push(line('ns', ns));
   for (const j of spec.join) out.push(line('join', j.kind, j.path));
   out.push(line('log', spec.logFile), line('status', spec.statusFile), line('pidfile', spec.pidFile));
-  if (spec.stdinFromEngine) out.push(line('stdin_fd', 3));
+  if (spec.tty) {
+    out.push(line('tty', spec.tty.rows, spec.tty.cols), line('console', 3, 4), line('winsize_file', spec.tty.winsizeFile));
+  } else if (spec.stdinFromEngine) {
+    out.push(line('stdin_fd', 3));
+  }
   if (spec.rootfs.type === 'overlay') {
     out.push(line('rootfs', spec.rootfs.target, 'overlay', `lowerdir=${spec.rootfs.lower.join(':')},upperdir=${spec.rootfs.upper},workdir=${spec.rootfs.work}`));
   } else {

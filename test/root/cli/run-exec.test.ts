@@ -7,6 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { BIN } from '../../support/paths.js';
 import { busyboxRootfsTar } from '../../support/busybox.js';
+import { Runtime } from '../../../src/runtime/container.js';
+import { stateLayout } from '../../../src/state/roots.js';
 
 let root: string;
 let project: string;
@@ -58,8 +60,10 @@ volumes:
 `,
     );
   });
-  after(() => {
-    cli(['rm', '-f', 'daemon']);
+  after(async () => {
+    // Containers outlive the CLI by design: remove whatever a failed test left running in this state root.
+    const runtime = new Runtime(stateLayout({ dataRoot: path.join(root, 'state'), runRoot: path.join(root, 'state', 'run') }));
+    for (const c of runtime.list()) await runtime.remove(c.id);
     fs.rmSync(root, { recursive: true, force: true });
   });
 
@@ -84,6 +88,22 @@ volumes:
     const r = cli(['run', '--rm', '-T', 'box', 'sh', '-c', 'tr a-z A-Z'], project, 'piped in\n');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'PIPED IN\n');
+  });
+
+  it('run gives the container a terminal when ours is one, and none with -T', () => {
+    // Keys typed once the container runs; the outer terminal comes from `script`.
+    const driver = path.join(root, 'tty-driver.sh');
+    fs.writeFileSync(driver, `exec ${process.execPath} ${BIN} run --rm box sh -c 'tty; read line; echo typed-$line; exit 6'\n`);
+    const viaTty = spawnSync('sh', ['-c', `(sleep 1.5; printf 'abc\\r'; sleep 1) | script -qec 'sh ${driver}' /dev/null`], {
+      cwd: project,
+      encoding: 'utf8',
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: os.homedir(), TSC_COMPOSE_ROOT: path.join(root, 'state'), TERM: 'xterm' },
+      timeout: 30_000,
+    });
+    assert.match(viaTty.stdout, /\/dev\/pts\/\d+/);
+    assert.match(viaTty.stdout, /typed-abc/);
+    assert.equal(viaTty.status, 6);
+    assert.equal(cli(['run', '--rm', '-T', 'box', 'tty']).stdout, 'not a tty\n');
   });
 
   it('exec joins a container started with run -d, by service name and by container name', () => {
