@@ -18,6 +18,13 @@ import { RegistryClient } from '../../../src/image/registry/client.js';
 import { CredentialStore } from '../../../src/image/registry/credentials.js';
 import { pullImage } from '../../../src/image/pull.js';
 import type { PullEvent } from '../../../src/image/pull.js';
+import { spawnSync } from 'node:child_process';
+import { Readable } from 'node:stream';
+import * as tar from 'tar-stream';
+import { BIN } from '../../support/paths.js';
+import { runtimeFixture, logText } from '../../support/runtime-fixture.js';
+import { Runtime } from '../../../src/runtime/container.js';
+import { stateLayout } from '../../../src/state/roots.js';
 
 let images: TestImages<'busybox' | 'busybox-multiarch'>;
 let registry: LocalRegistry;
@@ -119,6 +126,61 @@ describe('pull from a local registry', { timeout: 15 * 60_000 }, () => {
       await client.close();
     } finally {
       await secured.stop();
+    }
+  });
+
+  it('`run` pulls a service image that is only in the registry, then runs it', async () => {
+    const project = path.join(tmp, 'proj');
+    fs.mkdirSync(project, { recursive: true });
+    fs.writeFileSync(path.join(project, 'compose.yaml'), `services:\n  app:\n    image: ${registry.host}/test/busybox:1\n`);
+    const state = path.join(tmp, 'cli-state');
+    const r = spawnSync(process.execPath, [BIN, 'run', '--rm', '-T', 'app', 'echo', 'pulled-and-ran'], {
+      cwd: project,
+      encoding: 'utf8',
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: os.homedir(), TSC_COMPOSE_ROOT: state },
+      timeout: 120_000,
+    });
+    try {
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, 'pulled-and-ran\n');
+      assert.match(r.stderr, /Pulling/);
+    } finally {
+      const runtime = new Runtime(stateLayout({ dataRoot: state, runRoot: path.join(state, 'run') }));
+      for (const c of runtime.list()) await runtime.remove(c.id);
+    }
+  });
+});
+
+describe('whiteouts in a running container', () => {
+  it('an upper layer that deletes a file hides it, and an opaque directory hides the lower content', async () => {
+    const fx = await runtimeFixture();
+    try {
+      const pack = tar.pack();
+      const chunks: Buffer[] = [];
+      pack.on('data', (c: unknown) => {
+        chunks.push(c as Buffer);
+      });
+      const ended = new Promise<void>((r) => pack.on('end', () => r()));
+      pack.entry({ name: 'etc/.wh.group', mode: 0o644 } as tar.Header, '');
+      pack.entry({ name: 'usr/', type: 'directory', mode: 0o755 } as tar.Header);
+      pack.entry({ name: 'usr/.wh..wh..opq', mode: 0o644 } as tar.Header, '');
+      pack.entry({ name: 'usr/only-upper', mode: 0o644 } as tar.Header, 'u');
+      pack.finalize();
+      await ended;
+      const upperTar = Buffer.concat(chunks);
+      const { createHash } = await import('node:crypto');
+      const diffId = `sha256:${createHash('sha256').update(upperTar).digest('hex')}`;
+      const upperDir = await fx.images.unpackSnapshot(Readable.from([upperTar]), diffId, 'whiteout test layer');
+      const config = fx.config(['sh', '-c', 'ls /etc; ls /usr'], { image: { reference: 'test', lowerDirs: [path.join(upperDir, 'fs'), ...fx.images.lowerDirs(fx.busybox)] } });
+      await fx.runtime.start(config);
+      await fx.runtime.wait(config.id);
+      const out = logText(fx, config.id);
+      assert.doesNotMatch(out, /^group$/m, 'etc/group is hidden');
+      assert.match(out, /^passwd$/m, 'etc/passwd is still there');
+      assert.match(out, /^only-upper$/m);
+      assert.doesNotMatch(out, /^bin$/m, 'the lower usr/bin is hidden by the opaque directory');
+    } finally {
+      await fx.cleanup();
     }
   });
 });
