@@ -185,6 +185,37 @@ async function cacheKeys(names: TestImageName[], ctx: BuildContext): Promise<Rec
   return keys;
 }
 
+/**
+ * candidateVersions, remembered in the cache directory until apt's package
+ * lists or the question change: apt-cache takes most of a second.
+ */
+async function rememberedCandidateVersions(cacheDir: string, packages: string[], sources: AptSource[]): Promise<Record<string, string>> {
+  const listsDir = '/var/lib/apt/lists';
+  const lists = fs.existsSync(listsDir)
+    ? fs
+        .readdirSync(listsDir, { withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => {
+          const st = fs.statSync(path.join(listsDir, e.name));
+          return [e.name, st.size, st.mtimeMs];
+        })
+        .sort()
+    : [];
+  const stamp = sha256Hex(JSON.stringify([lists, packages, sources]));
+  const memo = path.join(cacheDir, '.apt-versions.json');
+  try {
+    const saved = JSON.parse(fs.readFileSync(memo, 'utf8')) as { stamp: string; versions: Record<string, string> };
+    if (saved.stamp === stamp) return saved.versions;
+  } catch {
+    // none yet
+  }
+  const versions = await candidateVersions(packages, sources);
+  const tmp = `${memo}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify({ stamp, versions }));
+  fs.renameSync(tmp, memo);
+  return versions;
+}
+
 // ---------------------------------------------------------------------------
 // Cache entries
 
@@ -575,7 +606,7 @@ export async function ensureTestImages<N extends TestImageName = TestImageName>(
         const configured: AptSource[] = aptSources();
         const mirrors = debianMirrors(DEBIAN_SUITE, configured);
         const all = [...DEBIAN_KEY_PACKAGES, ...Object.values(APP_RECIPES).flatMap((r) => r.packages)];
-        return { mirrors, versions: await candidateVersions(all, mirrors.sources) };
+        return { mirrors, versions: await rememberedCandidateVersions(cacheDir, all, mirrors.sources) };
       })()),
   };
   const keys = await cacheKeys(names, ctx);

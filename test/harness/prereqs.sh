@@ -3,10 +3,12 @@
 # pushes). Idempotent and quick when everything is installed: dpkg-query
 # first, apt-get update only when something is missing. Runs without stdin.
 set -euo pipefail
-needed=(busybox-static debootstrap docker-registry skopeo apache2-utils ca-certificates)
+needed=(busybox-static debootstrap docker-registry skopeo apache2-utils ca-certificates openssl iproute2 tar)
+# One dpkg-query for all (it fails when some are unknown: that is an answer too).
+installed=" $({ dpkg-query -W -f='${Package}:${db:Status-Abbrev}\n' "${needed[@]}" 2>/dev/null || true; } | sed -n 's/^\([^:]*\):ii *$/\1/p' | tr '\n' ' ') "
 missing=()
 for p in "${needed[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  [[ "$installed" == *" $p "* ]] || missing+=("$p")
 done
 [ "${#missing[@]}" -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
