@@ -31,6 +31,9 @@ const COMMANDS: Record<string, CommandLoader> = {
     const { command } = await import('./commands/image.js');
     return { command: { ...command, run: (args, global, io) => command.run(['ls', ...args], global, io) } };
   },
+  login: () => import('./commands/login.js'),
+  logout: async () => ({ command: (await import('./commands/login.js')).logout }),
+  pull: () => import('./commands/pull.js'),
   rm: () => import('./commands/rm.js'),
   run: () => import('./commands/run.js'),
   version: () => import('./commands/version.js'),
@@ -41,6 +44,9 @@ const SUMMARIES: Record<string, string> = {
   exec: 'Execute a command in a running container',
   image: 'Manage images: import, ls, rm, inspect',
   images: 'List images',
+  login: 'Log in to a registry',
+  logout: 'Log out from a registry',
+  pull: 'Pull service images',
   rm: 'Removes containers',
   run: 'Run a one-off command on a service',
   version: 'Show the tsc-compose version information',

@@ -4,7 +4,7 @@ import * as zlib from 'node:zlib';
 import type { Command } from '../main.js';
 import { flag, listOption, parseOptions } from '../args.js';
 import { openHost } from '../host.js';
-import { UsageError } from '../../errors/index.js';
+import { TscComposeError, UsageError } from '../../errors/index.js';
 import type { ImageRuntimeConfig } from '../../image/oci.js';
 import { familiarReference, parseReference } from '../../image/reference.js';
 
@@ -58,7 +58,7 @@ function size(bytes: number): string {
 
 export const command: Command = {
   summary: 'Manage images: import, ls, rm, inspect',
-  usage: 'tsc-compose image import [--change INSTRUCTION]... TARBALL NAME[:TAG] | image ls [-q] | image rm REF... | image inspect REF',
+  usage: 'tsc-compose image import [--change INSTRUCTION]... TARBALL NAME[:TAG] | image ls [-q] | image rm REF... | image prune [-a] [-f] | image inspect REF',
   async run(args, _global, io) {
     const [verb, ...rest] = args;
     const host = openHost();
@@ -99,11 +99,31 @@ export const command: Command = {
       case 'remove': {
         if (rest.length === 0) throw new UsageError('usage: tsc-compose image rm REF...');
         for (const ref of rest) {
-          const inUse = host.runtime.list().find((c) => c.image.reference === host.images.get(ref).reference && host.runtime.isRunning(c.id));
-          if (inUse) throw new UsageError(`image ${ref} is used by running container ${inUse.name}`);
+          // A stopped container still needs its image's layers to start again.
+          const inUse = host.runtime.list().find((c) => c.image.reference === host.images.get(ref).reference);
+          if (inUse) throw new TscComposeError('TSC_IMAGE_IN_USE', 'conflict', `unable to remove image ${ref}: container ${inUse.name} is using it`);
           const removed = host.images.remove(ref);
           io.stdout.write(`Untagged: ${familiarReference(parseReference(removed.reference))}\n`);
         }
+        return 0;
+      }
+      case 'prune': {
+        const { options } = parseOptions(rest, [
+          { name: 'all', short: 'a', type: 'boolean' },
+          { name: 'force', short: 'f', type: 'boolean' },
+        ]);
+        // Images no container (running or not) uses; without -a only untagged ones, which the store never keeps.
+        const used = new Set(host.runtime.list().map((c) => c.image.reference));
+        let removed = 0;
+        if (flag(options, 'all')) {
+          for (const r of host.images.list()) {
+            if (used.has(r.reference)) continue;
+            host.images.remove(r.reference);
+            removed++;
+          }
+        }
+        const freed = host.images.collectGarbage(new Set());
+        io.stdout.write(`Deleted images: ${removed}, blobs: ${freed.blobs}, snapshots: ${freed.snapshots}\n`);
         return 0;
       }
       case 'inspect': {
@@ -115,7 +135,7 @@ export const command: Command = {
         return 0;
       }
       default:
-        throw new UsageError(`unknown image command "${verb}": expected import, ls, rm or inspect`);
+        throw new UsageError(`unknown image command "${verb}": expected import, ls, rm, prune or inspect`);
     }
   },
 };

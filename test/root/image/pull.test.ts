@@ -129,6 +129,54 @@ describe('pull from a local registry', { timeout: 15 * 60_000 }, () => {
     }
   });
 
+  it('a pull killed halfway resumes from the bytes it already has', async () => {
+    const layer = images.busybox.layers[0]!;
+    const blob = path.join(registry.storageDir, 'docker/registry/v2/blobs/sha256', layer.digest.slice(7, 9), layer.digest.slice(7), 'data');
+    const store = freshStore();
+    // What an interrupted download leaves: the first half of the layer in the ingest area.
+    const half = fs.readFileSync(blob).subarray(0, Math.floor(layer.size / 2));
+    fs.writeFileSync(path.join(store.content.ingestDir, `${layer.digest.slice(7)}.partial`), half);
+    const client = new RegistryClient();
+    try {
+      const progress: number[] = [];
+      await pullImage(store, client, `${registry.host}/test/busybox:1`, {
+        onEvent: (e) => {
+          if (e.layer === layer.digest.slice(7, 19) && e.status === 'downloading' && e.current !== undefined) progress.push(e.current);
+        },
+      });
+      assert.ok(progress.length > 0 && (progress[0] as number) > half.length, `resumed after ${half.length} bytes (first progress ${progress[0]})`);
+      assert.ok(store.content.has(layer.digest));
+      assert.deepEqual(fs.readdirSync(store.content.ingestDir), []);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('pull, login, logout and image prune from the CLI', async () => {
+    const project = path.join(tmp, 'pull-proj');
+    fs.mkdirSync(project, { recursive: true });
+    fs.writeFileSync(path.join(project, 'compose.yaml'), `services:\n  a:\n    image: ${registry.host}/test/busybox:1\n  b:\n    build: .\n  c:\n    image: ${registry.host}/nope/missing:1\n`);
+    const state = path.join(tmp, 'pull-state');
+    const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: os.homedir(), TSC_COMPOSE_ROOT: state, DOCKER_CONFIG: path.join(tmp, 'dockercfg') };
+    const cli = (args: string[], input?: string) => spawnSync(process.execPath, [BIN, ...args], { cwd: project, encoding: 'utf8', env, input, timeout: 120_000 });
+    const pulled = cli(['pull', 'a']);
+    assert.equal(pulled.status, 0, pulled.stderr);
+    assert.match(pulled.stderr, /pulled/);
+    assert.match(cli(['images']).stdout, /test\/busybox\s+1/);
+    const failing = cli(['pull']);
+    assert.notEqual(failing.status, 0);
+    assert.match(failing.stderr, /nope\/missing:1.*not found/);
+    assert.equal(cli(['pull', '--ignore-pull-failures']).status, 0);
+    const login = cli(['login', '-u', 'bob', '--password-stdin', registry.host], 'pw\n');
+    assert.equal(login.stdout, 'Login Succeeded\n', login.stderr);
+    assert.deepEqual(new CredentialStore(path.join(tmp, 'dockercfg', 'config.json')).get(registry.host), { username: 'bob', password: 'pw' });
+    assert.match(cli(['logout', registry.host]).stdout, /Removing login credentials/);
+    const pruned = cli(['image', 'prune', '-a', '-f']);
+    assert.equal(pruned.status, 0, pruned.stderr);
+    assert.match(pruned.stdout, /Deleted images: 1/);
+    assert.equal(cli(['images', '-q']).stdout, '');
+  });
+
   it('`run` pulls a service image that is only in the registry, then runs it', async () => {
     const project = path.join(tmp, 'proj');
     fs.mkdirSync(project, { recursive: true });
