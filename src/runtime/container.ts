@@ -342,6 +342,8 @@ export class Runtime {
     if (this.isRunning(id)) await this.stop(id, config?.stopSignal ?? 'SIGTERM', 0);
     const s = this.state(id);
     if (s && isAlive(s.monitorPid)) await this.wait(id);
+    // The monitor exits right after recording the status; give it a moment so nothing outlives the removal.
+    for (let i = 0; s && i < 100 && isAlive(s.monitorPid); i++) await sleep(10);
     await createCgroupManager({ parent: CGROUP_PARENT, name: id }).destroy();
     const p = this.paths(id);
     fs.rmSync(p.runDir, { recursive: true, force: true });

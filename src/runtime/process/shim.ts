@@ -13,6 +13,22 @@ import { TscComposeError, SyscallError } from '../../errors/index.js';
 import type { ContainerSpec, ExecSpec } from './spec.js';
 import { encodeContainerSpec, encodeExecSpec } from './spec.js';
 
+/**
+ * Which executor carries out container specs: the C shim, or (where no C
+ * compiler built it, or TSC_COMPOSE_EXECUTOR=node) the koffi-only Node one.
+ */
+export function executorCommand(): { file: string; prefix: string[]; kind: 'shim' | 'node' } {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const nodeExecutor = { file: process.execPath, prefix: [path.join(here, 'node-executor.js')], kind: 'node' as const };
+  if (process.env['TSC_COMPOSE_EXECUTOR'] === 'node') return nodeExecutor;
+  try {
+    return { file: shimPath(), prefix: [], kind: 'shim' };
+  } catch (err) {
+    if (process.env['TSC_COMPOSE_EXECUTOR'] === 'shim') throw err;
+    return nodeExecutor;
+  }
+}
+
 export function shimPath(): string {
   const fromEnv = process.env['TSC_COMPOSE_SHIM'];
   if (fromEnv) return fromEnv;
@@ -54,7 +70,11 @@ export async function spawnContainer(
 ): Promise<StartedProcess> {
   fs.writeFileSync(specFile, encodeContainerSpec(spec), { mode: 0o600 });
   const errFd = fs.openSync(shimLog, 'a', 0o600);
-  const child = spawn(shimPath(), ['run', specFile], {
+  const executor = executorCommand();
+  if (executor.kind === 'node' && (spec.tty || spec.stdinFromEngine)) {
+    throw new TscComposeError('TSC_EXECUTOR_LIMIT', 'unsupported', 'terminals and attached stdin need the C shim (install a C compiler and run `npm ci`)', { service });
+  }
+  const child = spawn(executor.file, [...executor.prefix, 'run', specFile], {
     detached: true,
     stdio: spec.tty ? ['pipe', 'pipe', errFd, 'pipe', 'pipe'] : spec.stdinFromEngine ? ['pipe', 'pipe', errFd, 'pipe'] : ['pipe', 'pipe', errFd],
   });
@@ -97,6 +117,10 @@ export async function spawnContainer(
 /** Runs a process inside a running container with our stdio; resolves to its exit code. */
 export async function execInContainer(spec: ExecSpec, specFile: string): Promise<number> {
   fs.writeFileSync(specFile, encodeExecSpec(spec), { mode: 0o600 });
+  if (executorCommand().kind === 'node') {
+    // Node cannot enter a mount namespace (it is multithreaded): exec needs the C shim.
+    throw new TscComposeError('TSC_EXECUTOR_LIMIT', 'unsupported', 'exec needs the C shim (install a C compiler and run `npm ci`)');
+  }
   const child = spawn(shimPath(), ['exec', specFile], { stdio: 'inherit' });
   return new Promise((resolve, reject) => {
     child.on('error', reject);
