@@ -212,14 +212,7 @@ export class RegistryClient {
     const target = digestOrTag ?? ref.digest ?? ref.tag ?? 'latest';
     return this.withEndpoints(ref, 'manifest', async (endpoint) => {
       const res = await this.request(endpoint, ref.domain, ref.path, 'GET', `/v2/${ref.path}/manifests/${target}`, { accept: MANIFEST_ACCEPT });
-      if (res.statusCode === 404) {
-        await res.body.dump();
-        return undefined;
-      }
-      if (res.statusCode >= 500 || res.statusCode === 429) {
-        await res.body.dump();
-        throw new RetryableError(`HTTP ${res.statusCode}`);
-      }
+      if (await notHereOrRetry(res)) return undefined;
       if (res.statusCode !== 200) {
         const text = await res.body.text();
         throw new RegistryError('TSC_REGISTRY_ERROR', 'unavailable', `manifest ${target}: HTTP ${res.statusCode}: ${text.slice(0, 200)}`, res.statusCode);
@@ -245,14 +238,7 @@ export class RegistryClient {
       const offset = writer.offset;
       if (offset > 0) headers['range'] = `bytes=${offset}-`;
       const res = await this.request(endpoint, ref.domain, ref.path, 'GET', `/v2/${ref.path}/blobs/${digest}`, headers);
-      if (res.statusCode === 404) {
-        await res.body.dump();
-        return undefined;
-      }
-      if (res.statusCode >= 500 || res.statusCode === 429) {
-        await res.body.dump();
-        throw new RetryableError(`HTTP ${res.statusCode}`);
-      }
+      if (await notHereOrRetry(res)) return undefined;
       if (res.statusCode === 200 && offset > 0) {
         // The registry ignored Range: start over.
         writer.restart();
@@ -275,6 +261,19 @@ export class RegistryClient {
 }
 
 class RetryableError extends Error {}
+
+/** true for 404 (try the next endpoint); throws a retryable error for 5xx and 429. */
+async function notHereOrRetry(res: Dispatcher.ResponseData): Promise<boolean> {
+  if (res.statusCode === 404) {
+    await res.body.dump();
+    return true;
+  }
+  if (res.statusCode >= 500 || res.statusCode === 429) {
+    await res.body.dump();
+    throw new RetryableError(`HTTP ${res.statusCode}`);
+  }
+  return false;
+}
 
 function isRetryable(err: unknown): boolean {
   if (err instanceof RetryableError) return true;

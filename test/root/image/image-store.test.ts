@@ -3,21 +3,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as tar from 'tar-stream';
+import { tarOfFiles } from '../../support/tar.js';
 import { ImageStore, ImageNotFoundError } from '../../../src/image/store/image-store.js';
 
-async function tarOf(files: Record<string, string>): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  pack.on('data', (c: unknown) => {
-    chunks.push(c as Buffer);
-  });
-  const ended = new Promise<void>((r) => pack.on('end', () => r()));
-  for (const [name, content] of Object.entries(files)) pack.entry({ name, mode: 0o644 } as tar.Header, content);
-  pack.finalize();
-  await ended;
-  return Buffer.concat(chunks);
-}
 
 let root: string;
 
@@ -29,7 +17,7 @@ describe('ImageStore', () => {
 
   it('imports a rootfs tarball as a one-layer image with its config', async () => {
     const store = new ImageStore(root);
-    const record = await store.importRootfs(await tarOf({ 'etc/os-release': 'ID=test\n' }), 'test/one:1', { Cmd: ['sh'], WorkingDir: '/w' });
+    const record = await store.importRootfs(await tarOfFiles({ 'etc/os-release': 'ID=test\n' }), 'test/one:1', { Cmd: ['sh'], WorkingDir: '/w' });
     assert.equal(record.reference, 'docker.io/test/one:1');
     assert.equal(store.get('test/one:1').manifestDigest, record.manifestDigest);
     assert.equal(store.get(`test/one@${record.manifestDigest}`).reference, record.reference);
@@ -44,7 +32,7 @@ describe('ImageStore', () => {
 
   it('shares identical layers and frees only what nothing uses', async () => {
     const store = new ImageStore(root);
-    const layer = await tarOf({ 'shared.txt': 'same' });
+    const layer = await tarOfFiles({ 'shared.txt': 'same' });
     const a = await store.importRootfs(layer, 'share/a');
     const b = await store.importRootfs(layer, 'share/b');
     assert.equal(a.diffIds[0], b.diffIds[0]);

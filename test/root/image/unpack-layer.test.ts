@@ -8,29 +8,12 @@ import * as zlib from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
-import * as tar from 'tar-stream';
+import { makeTar } from '../../support/tar.js';
+import type { TarEntry } from '../../support/tar.js';
 import { unpackLayer, MaliciousLayerError } from '../../../src/image/unpack/unpack-layer.js';
 import { getXattr } from '../../../src/runtime/sys/filesystem.js';
 
-type Entry = Partial<tar.Header> & { name: string; content?: string };
-
-async function makeTar(entries: Entry[]): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  const done = new Promise<void>((resolve, reject) => {
-    pack.on('data', (c: unknown) => {
-      chunks.push(c as Buffer);
-    });
-    pack.on('end', () => resolve());
-    pack.on('error', reject);
-  });
-  for (const { content, ...header } of entries) {
-    await new Promise<void>((resolve, reject) => pack.entry(header as tar.Header, content ?? '', (err) => (err ? reject(err) : resolve())));
-  }
-  pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
+type Entry = TarEntry;
 
 let root: string;
 let n = 0;

@@ -3,22 +3,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as tar from 'tar-stream';
+import { tarOfFiles } from '../../support/tar.js';
 import { ImageStore } from '../../../src/image/store/image-store.js';
 import { VolumeStore } from '../../../src/runtime/volumes.js';
 
-async function tarOf(files: Record<string, string>): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  pack.on('data', (c: unknown) => {
-    chunks.push(c as Buffer);
-  });
-  const ended = new Promise<void>((r) => pack.on('end', () => r()));
-  for (const [name, content] of Object.entries(files)) pack.entry({ name, mode: 0o644, uid: 7, gid: 8 } as tar.Header, content);
-  pack.finalize();
-  await ended;
-  return Buffer.concat(chunks);
-}
 
 let root: string;
 
@@ -43,9 +31,9 @@ describe('VolumeStore', () => {
 
   it('an empty volume gets the image content at its path once, through the merged layers', async () => {
     const images = new ImageStore(path.join(root, 'images'));
-    await images.importRootfs(await tarOf({ 'data/base.txt': 'base', 'data/sub/deep.txt': 'deep' }), 'vol/base');
+    await images.importRootfs(await tarOfFiles({ 'data/base.txt': 'base', 'data/sub/deep.txt': 'deep' }, { uid: 7, gid: 8 }), 'vol/base');
     // Second image: same base plus an upper layer that adds a file; built by tagging a manifest with both layers.
-    const upper = await images.importRootfs(await tarOf({ 'data/upper.txt': 'upper' }), 'vol/upper');
+    const upper = await images.importRootfs(await tarOfFiles({ 'data/upper.txt': 'upper' }, { uid: 7, gid: 8 }), 'vol/upper');
     const base = images.get('vol/base');
     const lowers = [...images.lowerDirs(upper), ...images.lowerDirs(base)];
     const volumes = new VolumeStore(path.join(root, 'v2'));
