@@ -242,6 +242,13 @@ function run(specFile: string): void {
   const statusFile = one('status') as string;
   const pidFile = one('pidfile');
   process.stdout.on('error', () => undefined);
+  try {
+    for (const d of spec.filter((x) => x.name === 'join')) libc.setns(d.args[1] as string);
+  } catch (err) {
+    const e = err as SyscallError;
+    process.stdout.write(`error setns ${e.errno ?? 0} ${e.message}\n`);
+    process.exit(1);
+  }
   if (spec.some((d) => d.name === 'ns' && d.args[0] === 'pid')) libc.unshare(CLONE.pid);
   const self = fileURLToPath(import.meta.url);
   const child = spawn(process.execPath, [self, 'init', specFile], { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] });

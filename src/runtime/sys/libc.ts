@@ -54,6 +54,15 @@ export const RESOLVE_IN_ROOT = 0x10;
 
 export const libc = {
   unshare: (flags: number): void => void check('unshare', fns.unshare(flags) as number, `0x${flags.toString(16)}`),
+  /** Enters the namespace at `path` (on this thread; children spawned from it follow). */
+  setns: (path: string): void => {
+    const fd = check('open', fns.open(path, O_CLOEXEC) as number, path);
+    try {
+      check('setns', fns.setns(fd, 0) as number, path);
+    } finally {
+      fns.close(fd);
+    }
+  },
   mount: (source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void =>
     void check('mount', fns.mount(source, target, fstype, flags, data) as number, `\`${fstype ?? source}\` on \`${target}\``),
   umount2: (target: string, flags: number): void => void check('umount2', fns.umount2(target, flags) as number, target),

@@ -154,6 +154,19 @@ describe(`containers (${executor} executor)`, () => {
     assert.equal(r.out, '1000\n2000\n511\n300', r.err);
   });
 
+  it('shares namespaces: another container\'s network and ipc, the host\'s uts', async () => {
+    const first = fx.config(['sh', '-c', 'hostname first; sleep 30'], { hostname: 'first' });
+    const state = await fx.runtime.start(first);
+    const r = await runToEnd(['sh', '-c', 'readlink /proc/self/ns/net; readlink /proc/self/ns/ipc; hostname'], {
+      namespaces: { net: { path: `/proc/${state.pid}/ns/net` }, ipc: { path: `/proc/${state.pid}/ns/ipc` }, pid: 'private', uts: 'host' },
+    });
+    const [net, ipc, host] = r.out.split('\n');
+    assert.equal(net, fs.readlinkSync(`/proc/${state.pid}/ns/net`));
+    assert.equal(ipc, fs.readlinkSync(`/proc/${state.pid}/ns/ipc`));
+    assert.equal(host, fs.readFileSync('/proc/sys/kernel/hostname', 'utf8').trim());
+    await fx.runtime.stop(first.id, 'SIGKILL', 0);
+  });
+
   it('read_only rootfs refuses writes', async () => {
     const r = await runToEnd(['sh', '-c', 'touch /x; echo $?'], { readOnlyRootfs: true });
     assert.match(r.out, /^1$/m);
