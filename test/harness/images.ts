@@ -150,6 +150,8 @@ interface BuildContext {
   debianArch: string;
   platform: Platform;
   mirrors: () => Promise<{ mirrors: ReturnType<typeof debianMirrors>; versions: Record<string, string> }>;
+  /** See hostAptConfig. */
+  hostAptConfig?: Promise<string>;
 }
 
 // ---------------------------------------------------------------------------
@@ -247,11 +249,24 @@ function readCached<N extends TestImageName>(cacheDir: string, name: N, key: str
       return undefined;
     }
   }
+  // Last use, for pruning (commitEntry).
+  try {
+    const now = new Date();
+    fs.utimesSync(path.join(dir, 'image.json'), now, now);
+  } catch {
+    // a read-only cache is fine
+  }
   // The cache may have moved since image.json was written.
   return { ...image, layoutDir } as ImageOf<N>;
 }
 
-/** Moves a finished build into the cache, atomically; older builds of the same image are removed. */
+/**
+ * Builds of other recipes are kept this long after their last use: another
+ * checkout (a CI clone of an older commit) may share the cache and use them.
+ */
+const UNUSED_ENTRY_LIFETIME_MS = 2 * 24 * 3600_000;
+
+/** Moves a finished build into the cache, atomically; builds of the same image unused for a while are removed. */
 function commitEntry(cacheDir: string, name: TestImageName, key: string, staged: string, image: TestImage | MultiPlatformTestImage): void {
   const final = entryDir(cacheDir, name, key);
   image.layoutDir = path.join(final, 'layout');
@@ -259,9 +274,14 @@ function commitEntry(cacheDir: string, name: TestImageName, key: string, staged:
   fs.rmSync(final, { recursive: true, force: true });
   fs.renameSync(staged, final);
   for (const other of fs.readdirSync(cacheDir)) {
-    if (other.startsWith(`${name}-`) && other !== path.basename(final) && /^[0-9a-f]{16}$/.test(other.slice(name.length + 1))) {
-      fs.rmSync(path.join(cacheDir, other), { recursive: true, force: true });
+    if (!other.startsWith(`${name}-`) || other === path.basename(final) || !/^[0-9a-f]{16}$/.test(other.slice(name.length + 1))) continue;
+    let lastUse = 0;
+    try {
+      lastUse = fs.statSync(path.join(cacheDir, other, 'image.json')).mtimeMs;
+    } catch {
+      // incomplete: unused
     }
+    if (Date.now() - lastUse > UNUSED_ENTRY_LIFETIME_MS) fs.rmSync(path.join(cacheDir, other), { recursive: true, force: true });
   }
 }
 
@@ -490,10 +510,30 @@ async function buildBusyboxMultiarch(ctx: BuildContext, key: string, staged: str
   };
 }
 
+const PROXY_VARIABLES = ['http_proxy', 'https_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY'];
+
 /** rootfs.sh in its own mount and PID namespaces: its mounts and processes end with it. */
 async function rootfsStep(ctx: BuildContext, args: string[], timeoutMs: number): Promise<void> {
   const argv = ['unshare', '--mount', '--pid', '--fork', '--kill-child', '--propagation', 'private', 'bash', path.join(ctx.scriptDir, 'rootfs.sh'), ...args];
-  await run(withParentDeathSignal(argv, 'KILL'), { timeoutMs, env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' } });
+  const env: NodeJS.ProcessEnv = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' };
+  for (const v of PROXY_VARIABLES) if (process.env[v]) env[v] = process.env[v];
+  await run(withParentDeathSignal(argv, 'KILL'), { timeoutMs, env });
+}
+
+/**
+ * The build host's apt transport settings (proxies, retries, Release date
+ * checks against a snapshot mirror), so apt in the chroot reaches the mirror
+ * as the host's apt does. Written to the work directory; never part of an image.
+ */
+function hostAptConfig(ctx: BuildContext): Promise<string> {
+  return (ctx.hostAptConfig ??= writeHostAptConfig(path.join(ctx.workDir, 'host-apt.conf')));
+}
+
+async function writeHostAptConfig(file: string): Promise<string> {
+  const { stdout } = await run(['apt-config', 'dump']);
+  const wanted = /^Acquire::(Check-Valid-Until|Check-Date|Max-ValidTime|Retries|https?::Proxy|https?::Timeout|ForceIPv4|ForceIPv6)\b/;
+  fs.writeFileSync(file, stdout.split('\n').filter((l) => wanted.test(l)).join('\n') + '\n');
+  return file;
 }
 
 function dpkgVersions(rootfs: string, packages: string[]): Record<string, string> {
@@ -524,7 +564,7 @@ async function buildDebian(ctx: BuildContext, key: string, staged: string): Prom
   t = performance.now();
   const upgrade = path.join(ctx.workDir, 'debian-upgrade.sh');
   fs.writeFileSync(upgrade, `${DEBIAN_UPGRADE_SCRIPT}\n`);
-  await rootfsStep(ctx, ['run', rootfs, upgrade], 20 * 60_000);
+  await rootfsStep(ctx, ['run', rootfs, upgrade, await hostAptConfig(ctx)], 20 * 60_000);
   ctx.log(`debian: apt-get upgrade (updates, security) done in ${elapsed(t)}`);
   await rootfsStep(ctx, ['clean', rootfs, 'base'], 60_000);
   const packages = dpkgVersions(rootfs, DEBIAN_KEY_PACKAGES);
@@ -552,7 +592,7 @@ async function buildApp(ctx: BuildContext, recipe: AppRecipe, key: string, stage
   const script = path.join(work, 'install.sh');
   fs.writeFileSync(script, `${recipe.script}\n`);
   ctx.log(`${recipe.name}: installing ${recipe.packages[0]} into a chroot of the base`);
-  await rootfsStep(ctx, ['run', rootfs, script], 20 * 60_000);
+  await rootfsStep(ctx, ['run', rootfs, script, await hostAptConfig(ctx)], 20 * 60_000);
   for (const [rel, file] of Object.entries(recipe.files)) {
     const target = path.join(rootfs, rel);
     fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });

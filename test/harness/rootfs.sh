@@ -5,7 +5,8 @@
 # when the subcommand ends, also when it fails or is killed.
 #
 #   rootfs.sh debootstrap TARGET SUITE MIRROR ARCH   minbase Debian into TARGET
-#   rootfs.sh run TARGET SCRIPT                      bash SCRIPT (a host file) inside chroot TARGET
+#   rootfs.sh run TARGET SCRIPT [APTCONF]            bash SCRIPT (a host file) inside chroot TARGET,
+#                                                    apt reading APTCONF (the build host's transport settings) too
 #   rootfs.sh clean TARGET base|layer                drop caches, logs and temporary files
 set -euo pipefail
 
@@ -44,18 +45,28 @@ cmd_debootstrap() {
 }
 
 cmd_run() {
-  local target=$1 script=$2
+  local target=$1 script=$2 aptconf=${3:-}
   [ -f "$script" ] || die "no script $script"
   enter_chroot "$target"
   # Keep package scripts from starting services during the build.
   printf '#!/bin/sh\nexit 101\n' >"$target/usr/sbin/policy-rc.d"
   chmod 0755 "$target/usr/sbin/policy-rc.d"
+  local env=(
+    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+    HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive
+  )
+  if [ -n "$aptconf" ]; then
+    # In /tmp, which the clean step empties: not part of the image.
+    cp "$aptconf" "$target/tmp/.build-host-apt.conf"
+    env+=(APT_CONFIG=/tmp/.build-host-apt.conf)
+  fi
+  local v
+  for v in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY; do
+    [ -z "${!v:-}" ] || env+=("$v=${!v}")
+  done
   local rc=0
-  chroot "$target" /usr/bin/env -i \
-    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
-    /bin/bash -euo pipefail -s <"$script" || rc=$?
-  rm -f "$target/usr/sbin/policy-rc.d"
+  chroot "$target" /usr/bin/env -i "${env[@]}" /bin/bash -euo pipefail -s <"$script" || rc=$?
+  rm -f "$target/usr/sbin/policy-rc.d" "$target/tmp/.build-host-apt.conf"
   return "$rc"
 }
 
@@ -92,7 +103,7 @@ sub=${1:-}
 shift || true
 case "$sub" in
   debootstrap) [ $# = 4 ] || die "usage: debootstrap TARGET SUITE MIRROR ARCH"; cmd_debootstrap "$@" ;;
-  run) [ $# = 2 ] || die "usage: run TARGET SCRIPT"; cmd_run "$@" ;;
+  run) [ $# = 2 ] || [ $# = 3 ] || die "usage: run TARGET SCRIPT [APTCONF]"; cmd_run "$@" ;;
   clean) [ $# = 2 ] || die "usage: clean TARGET base|layer"; cmd_clean "$@" ;;
   *) die "unknown subcommand '$sub'" ;;
 esac
