@@ -33,6 +33,8 @@ export interface StartRegistryOptions {
    * tokens to anyone).
    */
   auth?: RegistryCredentials & { mode?: 'basic' | 'token'; anonymousPull?: boolean };
+  /** Listen on this 127.0.0.1 port instead of a free one. */
+  port?: number;
   /** How long to wait for /v2/ to answer. */
   startTimeoutMs?: number;
   skipPrerequisites?: boolean;
@@ -182,7 +184,10 @@ async function startTokenServer(dir: string, auth: RegistryCredentials & { anony
   };
 }
 
-function registryConfig(storageDir: string, port: number, authSection: string): string {
+/** Response header that tells this registry from anything else answering on its port. */
+const INSTANCE_HEADER = 'x-tsc-compose-test-registry';
+
+function registryConfig(storageDir: string, port: number, instance: string, authSection: string): string {
   return [
     'version: 0.1',
     'log:',
@@ -202,6 +207,8 @@ function registryConfig(storageDir: string, port: number, authSection: string): 
     'http:',
     `  addr: 127.0.0.1:${port}`,
     `  secret: ${randomBytes(16).toString('hex')}`,
+    '  headers:',
+    `    ${INSTANCE_HEADER}: [${instance}]`,
     'health:',
     '  storagedriver:',
     '    enabled: false',
@@ -259,16 +266,17 @@ export async function startLocalRegistry(opts: StartRegistryOptions = {}): Promi
     const timeoutMs = opts.startTimeoutMs ?? 15_000;
     let lastError = '';
     for (let attempt = 0; attempt < 3; attempt++) {
-      const port = await freePort();
+      const port = opts.port ?? (await freePort());
       const configFile = path.join(dir, 'config.yml');
-      fs.writeFileSync(configFile, registryConfig(storageDir, port, authSection));
+      const instance = randomBytes(8).toString('hex');
+      fs.writeFileSync(configFile, registryConfig(storageDir, port, instance, authSection));
       const log = fs.openSync(logFile, 'w');
       const argv = withParentDeathSignal(['docker-registry', 'serve', configFile], 'TERM');
       const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', log, log] });
       fs.closeSync(log);
       child.unref();
       const url = `http://127.0.0.1:${port}`;
-      const up = await waitForV2(url, child, timeoutMs);
+      const up = await waitForV2(url, instance, child, timeoutMs);
       if (up) {
         const registry = makeHandle(child, url, port, dir, storageDir, logFile, opts, tokenServer);
         return registry;
@@ -277,7 +285,7 @@ export async function startLocalRegistry(opts: StartRegistryOptions = {}): Promi
       child.kill('SIGKILL');
       await waitForExit(child, 5000);
       // A port taken between probing and binding: try another one.
-      if (!/address already in use/.test(lastError)) break;
+      if (opts.port !== undefined || !/address already in use/.test(lastError)) break;
     }
     throw new Error(`docker-registry did not start${lastError ? `:\n${lastError}` : ''}`);
   } catch (e) {
@@ -287,14 +295,16 @@ export async function startLocalRegistry(opts: StartRegistryOptions = {}): Promi
   }
 }
 
-async function waitForV2(url: string, child: ChildProcess, timeoutMs: number): Promise<boolean> {
+/** Until /v2/ answers from this very registry (another server may hold the port). */
+async function waitForV2(url: string, instance: string, child: ChildProcess, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) return false;
     try {
       const res = await request(`${url}/v2/`, { headersTimeout: 1000, bodyTimeout: 1000 });
       await res.body.dump();
-      if (res.statusCode === 200 || res.statusCode === 401) return true;
+      const ours = res.headers[INSTANCE_HEADER] === instance;
+      if (ours && (res.statusCode === 200 || res.statusCode === 401)) return true;
     } catch {
       // not listening yet
     }

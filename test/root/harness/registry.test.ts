@@ -163,6 +163,20 @@ describe('local registry', () => {
     }
   });
 
+  it('listens on a given port, and says so when that port is taken', async () => {
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const registry = await startLocalRegistry({ port });
+    try {
+      assert.equal(registry.host, `127.0.0.1:${port}`);
+      await assert.rejects(startLocalRegistry({ port }), /address already in use/);
+    } finally {
+      await assertStoppedCleanly(registry);
+    }
+  });
+
   describe('with basic auth', () => {
     let registry: LocalRegistry;
     const creds = { user: 'tester', password: 'pa55 word:with colon' };
