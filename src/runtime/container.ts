@@ -215,9 +215,9 @@ export class Runtime {
     const p = this.paths(config.id);
     fs.rmSync(p.status, { force: true });
     const cgroup = createCgroupManager({ parent: CGROUP_PARENT, name: config.id });
-    cgroup.create();
+    await cgroup.create();
     try {
-      cgroup.apply(config.resources);
+      await cgroup.apply(config.resources);
       const tty = opts.terminal ? { rows: opts.terminal.rows, cols: opts.terminal.cols, winsizeFile: path.join(p.runDir, 'winsize') } : undefined;
       const spec = { ...buildSpec(config, p), stdinFromEngine: opts.stdin !== undefined, tty };
       const started = await spawnContainer(spec, p.spec, p.shimLog, (pid) => cgroup.addProcess(pid), service);
@@ -254,10 +254,10 @@ export class Runtime {
     return s !== undefined && readExitStatus(this.paths(id).status) === undefined && isAlive(s.pid);
   }
 
-  exitStatus(id: string): (ExitStatus & { oomKilled: boolean }) | undefined {
+  async exitStatus(id: string): Promise<(ExitStatus & { oomKilled: boolean }) | undefined> {
     const status = readExitStatus(this.paths(id).status);
     if (!status) return undefined;
-    const oomKilled = createCgroupManager({ parent: CGROUP_PARENT, name: id }).oomKilled();
+    const oomKilled = await createCgroupManager({ parent: CGROUP_PARENT, name: id }).oomKilled();
     return { ...status, oomKilled };
   }
 
@@ -324,7 +324,7 @@ export class Runtime {
       {
         targetPid: s.pid,
         tty: opts.tty === true,
-        cgroupProcs: cgroup.procsFiles(),
+        cgroupProcs: cgroup.paths(),
         capabilities: config.capabilities,
         noNewPrivileges: config.noNewPrivileges,
         user: opts.user,

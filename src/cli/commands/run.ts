@@ -118,7 +118,7 @@ export const command: Command = {
         });
       }
       await runtime.wait(config.id);
-      const status = runtime.exitStatus(config.id);
+      const status = await runtime.exitStatus(config.id);
       if (status?.oomKilled) io.stderr.write(`container ${config.name} was killed: out of memory (OOMKilled)\n`);
       return status?.exitCode ?? 1;
     } finally {

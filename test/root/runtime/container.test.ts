@@ -16,7 +16,7 @@ async function runToEnd(args: string[], overrides = {}): Promise<{ id: string; e
   const config = fx.config(args, overrides);
   await fx.runtime.start(config);
   await fx.runtime.wait(config.id);
-  const status = fx.runtime.exitStatus(config.id);
+  const status = await fx.runtime.exitStatus(config.id);
   return { id: config.id, exitCode: status?.exitCode ?? -1, out: logText(fx, config.id), err: logText(fx, config.id, 'stderr'), oomKilled: status?.oomKilled ?? false };
 }
 
@@ -110,7 +110,7 @@ describe(`containers (${executor} executor)`, () => {
     const t0 = Date.now();
     await fx.runtime.stop(config.id, 'SIGTERM', 300); // sh as PID 1 ignores SIGTERM
     assert.ok(Date.now() - t0 < 5000);
-    assert.equal(fx.runtime.exitStatus(config.id)?.exitCode, 137);
+    assert.equal((await fx.runtime.exitStatus(config.id))?.exitCode, 137);
   });
 
   it('the writable layer survives stop/start and a bind mount and a tmpfs are where they should be', async () => {
@@ -136,11 +136,11 @@ describe(`containers (${executor} executor)`, () => {
     const withInit = fx.config(['sleep', '30'], { init: true });
     await fx.runtime.start(withInit);
     await fx.runtime.stop(withInit.id, 'SIGTERM', 3000);
-    assert.equal(fx.runtime.exitStatus(withInit.id)?.exitCode, 143);
+    assert.equal((await fx.runtime.exitStatus(withInit.id))?.exitCode, 143);
     const noInit = fx.config(['sleep', '30']);
     await fx.runtime.start(noInit);
     await fx.runtime.stop(noInit.id, 'SIGTERM', 300);
-    assert.equal(fx.runtime.exitStatus(noInit.id)?.exitCode, 137);
+    assert.equal((await fx.runtime.exitStatus(noInit.id))?.exitCode, 137);
     const missing = fx.config(['not-there'], { init: true });
     await assert.rejects(fx.runtime.start(missing), /executable file not found/);
   });
