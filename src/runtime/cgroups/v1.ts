@@ -197,7 +197,9 @@ export class V1CgroupManager implements CgroupManager {
 
   async killAll(signal: NodeJS.Signals | number = 'SIGKILL'): Promise<void> {
     if ((signal === 'SIGKILL' || signal === 9) && this.unified && (await this.unified.group.canKill())) {
-      return this.unified.group.kill();
+      await this.unified.group.kill();
+      // Only a process that never made it into the cgroup2 group (a failed addProcess) can be left: the loop below gets it.
+      if ((await this.pids()).length === 0) return;
     }
     const canFreeze = (await this.useUnifiedFreezer()) || this.dirOf('freezer') !== undefined;
     await signalAll({

@@ -191,6 +191,13 @@ for (const mode of modes) {
       q.go();
       await cg.killAll('SIGTERM');
       assert.deepEqual(await q.exited, { code: null, signal: 'SIGTERM' });
+
+      // Half-placed (its addProcess failed after the first hierarchy): still found, still killed.
+      const half = gated(['sleep', '30'], spawned);
+      fs.writeFileSync(cg.paths()[0] as string, String(half.pid));
+      assert.deepEqual(await cg.pids(), [half.pid]);
+      await cg.killAll();
+      assert.equal((await half.exited).signal, 'SIGKILL');
       await cg.destroy();
     });
 
