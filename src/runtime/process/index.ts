@@ -1,0 +1,12 @@
+/** The container process boundary: the spec, starting and exec'ing through the shim, and what the monitor leaves on disk. */
+export * from './spec.js';
+export { spawnContainerProcess } from './spawn.js';
+export type { ContainerProcess, SpawnHooks, SpawnOptions } from './spawn.js';
+export { execInContainer } from './exec.js';
+export type { ExecOptions, ExecResult } from './exec.js';
+export { readExitStatus, parseExitStatus, readPidFile, isAlive, waitForExit } from './status.js';
+export type { ExitStatus } from './status.js';
+export { readLogs, parseLogRecord, formatLogRecord, logTime } from './logs.js';
+export type { LogEntry, LogStream, ReadLogsOptions } from './logs.js';
+export { ContainerStartError, ContainerCommandError, parseShimReply, errnoName } from './protocol.js';
+export type { ShimReply } from './protocol.js';
