@@ -18,6 +18,7 @@ import { encodeContainerSpec, lowerProcessSpec, stateFiles } from './spec.js';
 import { parseShimReply, protocolError, startFailure } from './protocol.js';
 import type { ShimReply } from './protocol.js';
 import { executorCommand } from './shim.js';
+import { isAlive } from './status.js';
 
 export interface SpawnHooks {
   /** PID 1 exists and waits: put it in its cgroups, set up its network. A throw stops the start (nothing is left running). */
@@ -40,8 +41,8 @@ export interface ContainerProcess {
   stdin?: Writable | undefined;
   /** The terminal's output, with `attach`. */
   console?: Readable | undefined;
-  /** Resolves when the monitor exits (after it wrote the status), while we are its parent. */
-  monitorExit: Promise<void>;
+  /** Resolves once the monitor has exited (it writes the status first). Polls while waiting, so it keeps Node alive only while awaited. */
+  waitMonitorExit(): Promise<void>;
 }
 
 interface DirectiveStart {
@@ -84,6 +85,13 @@ function replyReader(child: ChildProcess): { next(): Promise<string | undefined>
       stdout.destroy();
     },
   };
+}
+
+async function untilGone(pid: number, exited: Promise<void>): Promise<void> {
+  let gone = false;
+  void exited.then(() => (gone = true));
+  // Our child's exit event alone would not keep the event loop alive (the child is unref'd).
+  while (!gone && isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 function shimLogTail(file: string): string {
@@ -156,13 +164,14 @@ export async function startFromDirectives(spec: ContainerSpec, opts: DirectiveSt
     control.end('go\n');
     released = true;
     const started = await expect('started');
-    if (started.monitorPid === undefined) throw protocolError('the executor did not say which process monitors the container', service);
+    const monitorPid = started.monitorPid;
+    if (monitorPid === undefined) throw protocolError('the executor did not say which process monitors the container', service);
     return {
       containerPid: started.pid,
-      monitorPid: started.monitorPid,
+      monitorPid,
       stdin: wantsStdin ? (child.stdio[3] as Writable) : undefined,
       console: wantsConsole ? (child.stdio[4] as Readable) : undefined,
-      monitorExit: exited,
+      waitMonitorExit: () => untilGone(monitorPid, exited),
       child,
     };
   } catch (err) {
