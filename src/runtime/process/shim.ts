@@ -6,12 +6,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as os from 'node:os';
-import { TscComposeError, SyscallError } from '../../errors/index.js';
+import { TscComposeError } from '../../errors/index.js';
 import type { ContainerSpec, ExecSpec } from './spec.js';
-import { encodeContainerSpec, encodeExecSpec } from './spec.js';
+import { encodeExecSpec } from './spec.js';
+import { startFromDirectives } from './spawn.js';
+import { readExitStatus as readStatusFile } from './status.js';
+import type { ExitStatus } from './status.js';
 
 /**
  * Which executor carries out container specs: the C shim, or (where no C
@@ -41,17 +43,6 @@ export function shimPath(): string {
   return candidate;
 }
 
-const ERRNO_NAMES = new Map<number, string>(Object.entries(os.constants.errno).map(([k, v]) => [v as number, k]));
-
-function shimFailure(line: string, service?: string): TscComposeError {
-  const m = /^error (\S+) (\d+) (.*)$/.exec(line);
-  if (!m) return new TscComposeError('TSC_SHIM', 'internal', `unexpected answer from the shim: ${line}`, { service });
-  const [, step, errnoText, message] = m as unknown as [string, string, string, string];
-  const errno = Number(errnoText);
-  if (step === 'exec') return new TscComposeError('TSC_EXEC_FAILED', 'invalid', message, { service });
-  return new SyscallError(step, errno, ERRNO_NAMES.get(errno) ?? `errno ${errno}`, message, { service });
-}
-
 export interface StartedProcess {
   pid: number;
   monitorPid: number;
@@ -61,6 +52,7 @@ export interface StartedProcess {
   console?: NodeJS.ReadableStream | undefined;
 }
 
+/** The directive-level start (see spawnContainerProcess in spawn.ts for the ProcessSpec one). */
 export async function spawnContainer(
   spec: ContainerSpec,
   specFile: string,
@@ -68,50 +60,8 @@ export async function spawnContainer(
   onCreated: (pid: number) => Promise<void> | void,
   service?: string,
 ): Promise<StartedProcess> {
-  fs.writeFileSync(specFile, encodeContainerSpec(spec), { mode: 0o600 });
-  const errFd = fs.openSync(shimLog, 'a', 0o600);
-  const executor = executorCommand();
-  if (executor.kind === 'node' && (spec.tty || spec.stdinFromEngine)) {
-    throw new TscComposeError('TSC_EXECUTOR_LIMIT', 'unsupported', 'terminals and attached stdin need the C shim (install a C compiler and run `npm ci`)', { service });
-  }
-  const child = spawn(executor.file, [...executor.prefix, 'run', specFile], {
-    detached: true,
-    stdio: spec.tty ? ['pipe', 'pipe', errFd, 'pipe', 'pipe'] : spec.stdinFromEngine ? ['pipe', 'pipe', errFd, 'pipe'] : ['pipe', 'pipe', errFd],
-  });
-  fs.closeSync(errFd);
-  const lines = createInterface({ input: child.stdout! });
-  const iterator = lines[Symbol.asyncIterator]();
-  const next = async (): Promise<string> => {
-    const { value, done } = await iterator.next();
-    if (done) throw new TscComposeError('TSC_SHIM', 'internal', `the shim exited before the container started (see ${shimLog})`, { service });
-    return value as string;
-  };
-  try {
-    const first = await next();
-    if (first.startsWith('error ')) throw shimFailure(first, service);
-    const created = /^pid (\d+)$/.exec(first);
-    if (!created) throw new TscComposeError('TSC_SHIM', 'internal', `unexpected answer from the shim: ${first}`, { service });
-    const pid = Number(created[1]);
-    try {
-      await onCreated(pid);
-    } catch (err) {
-      child.stdin!.end();
-      throw err;
-    }
-    child.stdin!.write('go\n');
-    child.stdin!.end();
-    const second = await next();
-    if (second.startsWith('error ')) throw shimFailure(second, service);
-    const started = /^started (\d+) (\d+)$/.exec(second);
-    if (!started) throw new TscComposeError('TSC_SHIM', 'internal', `unexpected answer from the shim: ${second}`, { service });
-    const stdin = spec.stdinFromEngine || spec.tty ? (child.stdio[3] as NodeJS.WritableStream) : undefined;
-    const console = spec.tty ? (child.stdio[4] as NodeJS.ReadableStream) : undefined;
-    return { pid: Number(started[1]), monitorPid: Number(started[2]), stdin, console };
-  } finally {
-    lines.close();
-    child.stdout!.destroy();
-    child.unref();
-  }
+  const started = await startFromDirectives(spec, { specFile, shimLog, onCreated, service });
+  return { pid: started.containerPid, monitorPid: started.monitorPid, stdin: started.stdin, console: started.console };
 }
 
 /** Runs a process inside a running container with our stdio; resolves to its exit code. */
@@ -131,21 +81,10 @@ export async function execInContainer(spec: ExecSpec, specFile: string): Promise
   });
 }
 
-export interface ExitStatus {
-  exitCode: number;
-  signal: number;
-  finishedAt: string;
-}
+export type { ExitStatus } from './status.js';
 
 export function readExitStatus(statusFile: string): ExitStatus | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(statusFile, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const get = (k: string): string => new RegExp(`^${k} (.*)$`, 'm').exec(text)?.[1] ?? '';
-  return { exitCode: Number(get('exit_code')), signal: Number(get('signal')), finishedAt: get('finished_at') };
+  return readStatusFile(statusFile);
 }
 
 export interface LogRecord {
