@@ -1,562 +1,598 @@
 /**
- * The compose file as users may write it: every key of the Compose
- * Specification (the compose-go copy of its schema, which adds the newer keys
- * docker compose accepts: pre_start, build.no_cache_filter, models, provider,
- * ...), short and long forms. This zod schema is the single source of truth:
- * schema/compose-spec.json is generated from it (`npm run schema`) and a test
- * fails when the two drift. Typed fields also accept strings, as the
- * specification does, because `${VAR}` may stand in for a number or boolean.
+ * The compose file as users may write it, short and long forms: the single
+ * source of truth for what a compose file may say. It accepts exactly what the
+ * Compose Specification's schema accepts (compose-spec/schema/compose-spec.json),
+ * plus the newer keys of the copy compose-go validates with (`pre_start`,
+ * `build.no_cache_filter`, `null` entries under a service's `models`).
+ * schema/compose-spec.json is generated from it (`npm run schema`); a test
+ * fails when the two drift, and another holds both to the official schema.
+ *
+ * Typed fields take strings wherever the specification does, because `${VAR}`
+ * may stand in for a number or a boolean. Definitions that the specification
+ * names carry the same name as `id`, so they become `$defs` entries.
  */
 import { z } from 'zod';
+import { closed, extensible, integer, number, oneOf, open, patternMap, strictMap, unique } from './schema-kit.js';
 
-const EXTENSION_KEY = /^x-/;
+/** Names of services, volumes, secrets, configs, models and networks. */
+const NAME = /^[a-zA-Z0-9._-]+$/u;
+/** Keys of option maps (`driver_opts`, `logging.options`, ...): anything but empty. */
+const ANY_KEY = /^.+$/u;
+/** Keys of list_or_dict and extra_hosts mappings (unanchored in the specification). */
+const SOME_KEY = /.+/u;
 
-/** Marks objects whose JSON Schema form is `additionalProperties: false` plus `^x-` pattern properties. */
-export const EXTENSIBLE_MARK = 'x-tsc-extensible';
+const str = () => z.string();
+const bool = () => z.boolean();
+const boolOrString = () => z.union([z.boolean(), z.string()]);
+const numberOrString = () => z.union([number(), z.string()]);
+const integerOrString = () => z.union([integer(), z.string()]);
 
-/** An object with a closed set of keys, plus `x-*` extension keys anywhere. */
-function extensible<T extends z.ZodRawShape>(shape: T) {
-  return z
-    .object(shape)
-    .catchall(z.unknown())
-    .superRefine((value, ctx) => {
-      for (const key of Object.keys(value)) {
-        if (key in shape || EXTENSION_KEY.test(key)) continue;
-        ctx.addIssue({ code: 'custom', message: `additional properties '${key}' not allowed`, path: [], params: { additionalProperty: key } });
-      }
-    })
-    .meta({ [EXTENSIBLE_MARK]: true });
-}
+// --- shared definitions -------------------------------------------------------
 
-function uniqueItems<T extends z.ZodType>(array: z.ZodArray<T>) {
-  return array
-    .superRefine((items, ctx) => {
-      const seen = new Set<string>();
-      items.forEach((item, index) => {
-        const key = JSON.stringify(item);
-        if (seen.has(key)) ctx.addIssue({ code: 'custom', message: 'items must be unique', path: [index], params: { duplicate: true } });
-        seen.add(key);
-      });
-    })
-    .meta({ uniqueItems: true });
-}
+export const listOfStringsSchema = unique(z.array(z.string())).meta({ id: 'list_of_strings' });
 
-export const serviceSchema: z.ZodType = extensible({
-  develop: z.lazy(() => developmentSchema).optional(),
-  deploy: z.lazy(() => deploymentSchema).optional(),
-  annotations: z.lazy(() => listOrDictSchema).optional(),
-  attach: z.union([z.boolean(), z.string()]).optional(),
-  build: z.union([
-    z.string(),
-    extensible({
-      context: z.string().optional(),
-      dockerfile: z.string().optional(),
-      dockerfile_inline: z.string().optional(),
-      entitlements: z.array(z.string()).optional(),
-      args: z.lazy(() => listOrDictSchema).optional(),
-      ssh: z.lazy(() => listOrDictSchema).optional(),
-      labels: z.lazy(() => listOrDictSchema).optional(),
-      cache_from: z.array(z.string()).optional(),
-      cache_to: z.array(z.string()).optional(),
-      no_cache: z.union([z.boolean(), z.string()]).optional(),
-      no_cache_filter: z.lazy(() => stringOrListSchema).optional(),
-      additional_contexts: z.lazy(() => listOrDictSchema).optional(),
-      network: z.string().optional(),
-      provenance: z.union([z.string(), z.boolean()]).optional(),
-      sbom: z.union([z.string(), z.boolean()]).optional(),
-      pull: z.union([z.boolean(), z.string()]).optional(),
-      target: z.string().optional(),
-      shm_size: z.union([z.number().int(), z.string()]).optional(),
-      extra_hosts: z.lazy(() => extraHostsSchema).optional(),
-      isolation: z.string().optional(),
-      privileged: z.union([z.boolean(), z.string()]).optional(),
-      secrets: z.lazy(() => serviceConfigOrSecretSchema).optional(),
-      tags: z.array(z.string()).optional(),
-      ulimits: z.lazy(() => ulimitsSchema).optional(),
-      platforms: z.array(z.string()).optional(),
-    }),
-  ]).optional(),
-  blkio_config: extensible({
-    device_read_bps: z.array(z.lazy(() => blkioLimitSchema)).optional(),
-    device_read_iops: z.array(z.lazy(() => blkioLimitSchema)).optional(),
-    device_write_bps: z.array(z.lazy(() => blkioLimitSchema)).optional(),
-    device_write_iops: z.array(z.lazy(() => blkioLimitSchema)).optional(),
-    weight: z.union([z.number().int(), z.string()]).optional(),
-    weight_device: z.array(z.lazy(() => blkioWeightSchema)).optional(),
-  }).optional(),
-  cap_add: uniqueItems(z.array(z.string())).optional(),
-  cap_drop: uniqueItems(z.array(z.string())).optional(),
-  cgroup: z.enum(["host", "private"]).optional(),
-  cgroup_parent: z.string().optional(),
-  command: z.lazy(() => commandSchema).optional(),
-  configs: z.lazy(() => serviceConfigOrSecretSchema).optional(),
-  container_name: z.string().regex(new RegExp("[a-zA-Z0-9][a-zA-Z0-9_.-]+")).optional(),
-  cpu_count: z.union([z.string(), z.number().int().min(0)]).optional(),
-  cpu_percent: z.union([z.string(), z.number().int().min(0).max(100)]).optional(),
-  cpu_shares: z.union([z.number(), z.string()]).optional(),
-  cpu_quota: z.union([z.number(), z.string()]).optional(),
-  cpu_period: z.union([z.number(), z.string()]).optional(),
-  cpu_rt_period: z.union([z.number(), z.string()]).optional(),
-  cpu_rt_runtime: z.union([z.number(), z.string()]).optional(),
-  cpus: z.union([z.number(), z.string()]).optional(),
-  cpuset: z.string().optional(),
-  credential_spec: extensible({
-    config: z.string().optional(),
-    file: z.string().optional(),
-    registry: z.string().optional(),
-  }).optional(),
-  depends_on: z.union([
-    z.lazy(() => listOfStringsSchema),
-    z.record(z.string().regex(new RegExp("^[a-zA-Z0-9._-]+$")), extensible({
-      restart: z.union([z.boolean(), z.string()]).optional(),
-      required: z.boolean().optional(),
-      condition: z.enum(["service_started", "service_healthy", "service_completed_successfully"]),
-    })),
-  ]).optional(),
-  device_cgroup_rules: z.lazy(() => listOfStringsSchema).optional(),
-  devices: z.array(z.union([
-    z.string(),
-    extensible({
-      source: z.string(),
-      target: z.string().optional(),
-      permissions: z.string().optional(),
-    }),
-  ])).optional(),
-  dns: z.lazy(() => stringOrListSchema).optional(),
-  dns_opt: uniqueItems(z.array(z.string())).optional(),
-  dns_search: z.lazy(() => stringOrListSchema).optional(),
-  domainname: z.string().optional(),
-  entrypoint: z.lazy(() => commandSchema).optional(),
-  env_file: z.lazy(() => envFileSchema).optional(),
-  label_file: z.lazy(() => labelFileSchema).optional(),
-  environment: z.lazy(() => listOrDictSchema).optional(),
-  expose: uniqueItems(z.array(z.union([z.string(), z.number()]))).optional(),
-  extends: z.union([
-    z.string(),
-    extensible({
-      service: z.string(),
-      file: z.string().optional(),
-    }),
-  ]).optional(),
-  provider: extensible({
-    type: z.string(),
-    options: z.record(z.string(), z.union([
-      z.union([z.string(), z.number(), z.boolean()]),
-      z.array(z.union([z.string(), z.number(), z.boolean()])),
-    ])).optional(),
-  }).optional(),
-  external_links: uniqueItems(z.array(z.string())).optional(),
-  extra_hosts: z.lazy(() => extraHostsSchema).optional(),
-  gpus: z.lazy(() => gpusSchema).optional(),
-  group_add: uniqueItems(z.array(z.union([z.string(), z.number()]))).optional(),
-  healthcheck: z.lazy(() => healthcheckSchema).optional(),
-  hostname: z.string().optional(),
-  image: z.string().optional(),
-  init: z.union([z.boolean(), z.string()]).optional(),
-  ipc: z.string().optional(),
-  isolation: z.string().optional(),
-  labels: z.lazy(() => listOrDictSchema).optional(),
-  links: uniqueItems(z.array(z.string())).optional(),
-  logging: extensible({
-    driver: z.string().optional(),
-    options: z.record(z.string(), z.union([z.string(), z.number(), z.null()])).optional(),
-  }).optional(),
-  mac_address: z.string().optional(),
-  mem_limit: z.union([z.number(), z.string()]).optional(),
-  mem_reservation: z.union([z.string(), z.number().int()]).optional(),
-  mem_swappiness: z.union([z.number().int(), z.string()]).optional(),
-  memswap_limit: z.union([z.number(), z.string()]).optional(),
-  network_mode: z.string().optional(),
-  models: z.union([
-    z.lazy(() => listOfStringsSchema),
-    z.record(z.string(), z.union([
-      extensible({
-        endpoint_var: z.string().optional(),
-        model_var: z.string().optional(),
+export const stringOrListSchema = oneOf([z.string(), listOfStringsSchema]).meta({ id: 'string_or_list' });
+
+export const listOrDictSchema = oneOf([
+  strictMap(SOME_KEY, z.union([z.string(), number(), z.boolean(), z.null()])),
+  unique(z.array(z.string())),
+]).meta({ id: 'list_or_dict' });
+
+export const extraHostsSchema = oneOf([
+  strictMap(SOME_KEY, oneOf([z.string(), z.array(z.string())])),
+  unique(z.array(z.string())),
+]).meta({ id: 'extra_hosts' });
+
+export const commandSchema = oneOf([z.null(), z.string(), z.array(z.string())]).meta({ id: 'command' });
+
+export const envFileSchema = oneOf([
+  z.string(),
+  z.array(
+    oneOf([
+      z.string(),
+      closed({
+        path: str(),
+        format: str().optional(),
+        required: boolOrString().optional(),
       }),
-      z.null(),
-    ])),
-  ]).optional(),
-  networks: z.union([
-    z.lazy(() => listOfStringsSchema),
-    z.record(z.string().regex(new RegExp("^[a-zA-Z0-9._-]+$")), z.union([
+    ]),
+  ),
+]).meta({ id: 'env_file' });
+
+export const labelFileSchema = oneOf([z.string(), z.array(z.string())]).meta({ id: 'label_file' });
+
+export const blkioLimitSchema = closed({
+  path: str().optional(),
+  rate: integerOrString().optional(),
+}).meta({ id: 'blkio_limit' });
+
+export const blkioWeightSchema = closed({
+  path: str().optional(),
+  weight: integerOrString().optional(),
+}).meta({ id: 'blkio_weight' });
+
+export const serviceConfigOrSecretSchema = z
+  .array(
+    oneOf([
+      z.string(),
       extensible({
-        aliases: z.lazy(() => listOfStringsSchema).optional(),
-        interface_name: z.string().optional(),
-        ipv4_address: z.string().optional(),
-        ipv6_address: z.string().optional(),
-        link_local_ips: z.lazy(() => listOfStringsSchema).optional(),
-        mac_address: z.string().optional(),
-        driver_opts: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
-        priority: z.number().optional(),
-        gw_priority: z.number().optional(),
+        source: str().optional(),
+        target: str().optional(),
+        uid: str().optional(),
+        gid: str().optional(),
+        mode: numberOrString().optional(),
       }),
-      z.null(),
-    ])),
-  ]).optional(),
-  oom_kill_disable: z.union([z.boolean(), z.string()]).optional(),
-  oom_score_adj: z.union([z.string(), z.number().int().min(-1000).max(1000)]).optional(),
-  pid: z.union([z.string(), z.null()]).optional(),
-  pids_limit: z.union([z.number(), z.string()]).optional(),
-  platform: z.string().optional(),
-  ports: uniqueItems(z.array(z.union([
-    z.number(),
-    z.string(),
+    ]),
+  )
+  .meta({ id: 'service_config_or_secret' });
+
+export const ulimitsSchema = patternMap(
+  /^[a-z]+$/u,
+  oneOf([
+    integerOrString(),
     extensible({
-      name: z.string().optional(),
-      mode: z.string().optional(),
-      host_ip: z.string().optional(),
-      target: z.union([z.number().int(), z.string()]).optional(),
-      published: z.union([z.string(), z.number().int()]).optional(),
-      protocol: z.string().optional(),
-      app_protocol: z.string().optional(),
+      hard: integerOrString(),
+      soft: integerOrString(),
     }),
-  ]))).optional(),
-  pre_start: z.array(z.lazy(() => preStartHookSchema)).optional(),
-  post_start: z.array(z.lazy(() => serviceHookSchema)).optional(),
-  pre_stop: z.array(z.lazy(() => serviceHookSchema)).optional(),
-  privileged: z.union([z.boolean(), z.string()]).optional(),
-  profiles: z.lazy(() => listOfStringsSchema).optional(),
-  pull_policy: z.string().regex(new RegExp("always|never|build|if_not_present|missing|refresh|daily|weekly|every_([0-9]+[wdhms])+")).optional(),
-  pull_refresh_after: z.string().optional(),
-  read_only: z.union([z.boolean(), z.string()]).optional(),
-  restart: z.string().optional(),
-  runtime: z.string().optional(),
-  scale: z.union([z.number().int(), z.string()]).optional(),
-  security_opt: uniqueItems(z.array(z.string())).optional(),
-  shm_size: z.union([z.number(), z.string()]).optional(),
-  secrets: z.lazy(() => serviceConfigOrSecretSchema).optional(),
-  sysctls: z.lazy(() => listOrDictSchema).optional(),
-  stdin_open: z.union([z.boolean(), z.string()]).optional(),
-  stop_grace_period: z.string().optional(),
-  stop_signal: z.string().optional(),
-  storage_opt: z.record(z.string(), z.unknown()).optional(),
-  tmpfs: z.lazy(() => stringOrListSchema).optional(),
-  tty: z.union([z.boolean(), z.string()]).optional(),
-  ulimits: z.lazy(() => ulimitsSchema).optional(),
-  use_api_socket: z.boolean().optional(),
-  user: z.string().optional(),
-  uts: z.string().optional(),
-  userns_mode: z.string().optional(),
-  volumes: uniqueItems(z.array(z.union([
-    z.string(),
-    extensible({
-      type: z.enum(["bind", "volume", "tmpfs", "cluster", "npipe", "image"]),
-      source: z.string().optional(),
-      target: z.string().optional(),
-      read_only: z.union([z.boolean(), z.string()]).optional(),
-      consistency: z.string().optional(),
-      bind: extensible({
-        propagation: z.string().optional(),
-        create_host_path: z.union([z.boolean(), z.string()]).optional(),
-        recursive: z.enum(["enabled", "disabled", "writable", "readonly"]).optional(),
-        selinux: z.enum(["z", "Z"]).optional(),
-      }).optional(),
-      volume: extensible({
-        labels: z.lazy(() => listOrDictSchema).optional(),
-        nocopy: z.union([z.boolean(), z.string()]).optional(),
-        subpath: z.string().optional(),
-      }).optional(),
-      tmpfs: extensible({
-        size: z.union([z.number().int().min(0), z.string()]).optional(),
-        mode: z.union([z.number(), z.string()]).optional(),
-      }).optional(),
-      image: extensible({
-        subpath: z.string().optional(),
-      }).optional(),
-    }),
-  ]))).optional(),
-  volumes_from: uniqueItems(z.array(z.string())).optional(),
-  working_dir: z.string().optional(),
+  ]),
+).meta({ id: 'ulimits' });
+
+export const serviceHookSchema = extensible({
+  command: commandSchema,
+  user: str().optional(),
+  privileged: boolOrString().optional(),
+  working_dir: str().optional(),
+  environment: listOrDictSchema.optional(),
+}).meta({ id: 'service_hook' });
+
+/** compose-go only: init containers run before the service starts. */
+export const preStartHookSchema = extensible({
+  command: commandSchema.optional(),
+  image: str().optional(),
+  user: str().optional(),
+  privileged: boolOrString().optional(),
+  working_dir: str().optional(),
+  environment: listOrDictSchema.optional(),
+  per_replica: boolOrString().optional(),
+}).meta({ id: 'pre_start_hook' });
+
+export const healthcheckSchema = extensible({
+  disable: boolOrString().optional(),
+  interval: str().optional(),
+  retries: numberOrString().optional(),
+  test: oneOf([z.string(), z.array(z.string())]).optional(),
+  timeout: str().optional(),
+  start_period: str().optional(),
+  start_interval: str().optional(),
+}).meta({ id: 'healthcheck' });
+
+export const watchRuleSchema = extensible({
+  ignore: stringOrListSchema.optional(),
+  include: stringOrListSchema.optional(),
+  path: str(),
+  action: z.enum(['rebuild', 'sync', 'restart', 'sync+restart', 'sync+exec']),
+  target: str().optional(),
+  exec: serviceHookSchema.optional(),
+  initial_sync: bool().optional(),
 });
 
-export const healthcheckSchema: z.ZodType = extensible({
-  disable: z.union([z.boolean(), z.string()]).optional(),
-  interval: z.string().optional(),
-  retries: z.union([z.number(), z.string()]).optional(),
-  test: z.union([z.string(), z.array(z.string())]).optional(),
-  timeout: z.string().optional(),
-  start_period: z.string().optional(),
-  start_interval: z.string().optional(),
+export const developmentSchema = extensible({
+  watch: z.array(watchRuleSchema).optional(),
+})
+  .or(z.null())
+  .meta({ id: 'development' });
+
+export const genericResourcesSchema = z
+  .array(
+    extensible({
+      discrete_resource_spec: extensible({
+        kind: str().optional(),
+        value: numberOrString().optional(),
+      }).optional(),
+    }),
+  )
+  .meta({ id: 'generic_resources' });
+
+export const devicesSchema = z
+  .array(
+    extensible({
+      capabilities: listOfStringsSchema,
+      count: integerOrString().optional(),
+      device_ids: listOfStringsSchema.optional(),
+      driver: str().optional(),
+      options: listOrDictSchema.optional(),
+    }),
+  )
+  .meta({ id: 'devices' });
+
+/**
+ * `all`, or GPU requests. The specification puts `additionalProperties: false`
+ * beside `items` (where it constrains nothing), so a request's keys stay open.
+ */
+export const gpusSchema = oneOf([
+  z.enum(['all']),
+  z.array(
+    open({
+      capabilities: listOfStringsSchema.optional(),
+      count: integerOrString().optional(),
+      device_ids: listOfStringsSchema.optional(),
+      driver: str().optional(),
+      options: listOrDictSchema.optional(),
+    }),
+  ),
+]).meta({ id: 'gpus' });
+
+const updateConfigShape = {
+  parallelism: integerOrString().optional(),
+  delay: str().optional(),
+  failure_action: str().optional(),
+  monitor: str().optional(),
+  max_failure_ratio: numberOrString().optional(),
+  order: z.enum(['start-first', 'stop-first']).optional(),
+};
+
+export const deployResourcesSchema = extensible({
+  limits: extensible({
+    cpus: numberOrString().optional(),
+    memory: str().optional(),
+    pids: integerOrString().optional(),
+  }).optional(),
+  reservations: extensible({
+    cpus: numberOrString().optional(),
+    memory: str().optional(),
+    generic_resources: genericResourcesSchema.optional(),
+    devices: devicesSchema.optional(),
+  }).optional(),
 });
 
-export const developmentSchema: z.ZodType = z.union([extensible({
-  watch: z.array(extensible({
-    ignore: z.lazy(() => stringOrListSchema).optional(),
-    include: z.lazy(() => stringOrListSchema).optional(),
-    path: z.string(),
-    action: z.enum(["rebuild", "sync", "restart", "sync+restart", "sync+exec"]),
-    target: z.string().optional(),
-    exec: z.lazy(() => serviceHookSchema).optional(),
-    initial_sync: z.boolean().optional(),
-  })).optional(),
-}), z.null()]);
-
-export const deploymentSchema: z.ZodType = z.union([extensible({
-  mode: z.string().optional(),
-  endpoint_mode: z.string().optional(),
-  replicas: z.union([z.number().int(), z.string()]).optional(),
-  labels: z.lazy(() => listOrDictSchema).optional(),
-  rollback_config: extensible({
-    parallelism: z.union([z.number().int(), z.string()]).optional(),
-    delay: z.string().optional(),
-    failure_action: z.string().optional(),
-    monitor: z.string().optional(),
-    max_failure_ratio: z.union([z.number(), z.string()]).optional(),
-    order: z.enum(["start-first", "stop-first"]).optional(),
-  }).optional(),
-  update_config: extensible({
-    parallelism: z.union([z.number().int(), z.string()]).optional(),
-    delay: z.string().optional(),
-    failure_action: z.string().optional(),
-    monitor: z.string().optional(),
-    max_failure_ratio: z.union([z.number(), z.string()]).optional(),
-    order: z.enum(["start-first", "stop-first"]).optional(),
-  }).optional(),
-  resources: extensible({
-    limits: extensible({
-      cpus: z.union([z.number(), z.string()]).optional(),
-      memory: z.string().optional(),
-      pids: z.union([z.number().int(), z.string()]).optional(),
-    }).optional(),
-    reservations: extensible({
-      cpus: z.union([z.number(), z.string()]).optional(),
-      memory: z.string().optional(),
-      generic_resources: z.lazy(() => genericResourcesSchema).optional(),
-      devices: z.lazy(() => devicesSchema).optional(),
-    }).optional(),
-  }).optional(),
+export const deploymentSchema = extensible({
+  mode: str().optional(),
+  endpoint_mode: str().optional(),
+  replicas: integerOrString().optional(),
+  labels: listOrDictSchema.optional(),
+  rollback_config: extensible(updateConfigShape).optional(),
+  update_config: extensible(updateConfigShape).optional(),
+  resources: deployResourcesSchema.optional(),
   restart_policy: extensible({
-    condition: z.string().optional(),
-    delay: z.string().optional(),
-    max_attempts: z.union([z.number().int(), z.string()]).optional(),
-    window: z.string().optional(),
+    condition: str().optional(),
+    delay: str().optional(),
+    max_attempts: integerOrString().optional(),
+    window: str().optional(),
   }).optional(),
   placement: extensible({
     constraints: z.array(z.string()).optional(),
-    preferences: z.array(extensible({
-      spread: z.string().optional(),
-    })).optional(),
-    max_replicas_per_node: z.union([z.number().int(), z.string()]).optional(),
+    preferences: z.array(extensible({ spread: str().optional() })).optional(),
+    max_replicas_per_node: integerOrString().optional(),
   }).optional(),
-}), z.null()]);
+})
+  .or(z.null())
+  .meta({ id: 'deployment' });
 
-export const genericResourcesSchema: z.ZodType = z.array(extensible({
-  discrete_resource_spec: extensible({
-    kind: z.string().optional(),
-    value: z.union([z.number(), z.string()]).optional(),
-  }).optional(),
-}));
+// --- service ------------------------------------------------------------------
 
-export const devicesSchema: z.ZodType = z.array(extensible({
-  capabilities: z.lazy(() => listOfStringsSchema),
-  count: z.union([z.string(), z.number().int()]).optional(),
-  device_ids: z.lazy(() => listOfStringsSchema).optional(),
-  driver: z.string().optional(),
-  options: z.lazy(() => listOrDictSchema).optional(),
-}));
-
-export const gpusSchema: z.ZodType = z.union([
-  z.enum(["all"]),
-  z.array(extensible({
-    capabilities: z.lazy(() => listOfStringsSchema).optional(),
-    count: z.union([z.string(), z.number().int()]).optional(),
-    device_ids: z.lazy(() => listOfStringsSchema).optional(),
-    driver: z.string().optional(),
-    options: z.lazy(() => listOrDictSchema).optional(),
-  })),
-]);
-
-export const includeSchema: z.ZodType = z.union([
+export const buildSchema = oneOf([
   z.string(),
   extensible({
-    path: z.lazy(() => stringOrListSchema).optional(),
-    env_file: z.lazy(() => stringOrListSchema).optional(),
-    project_directory: z.string().optional(),
+    context: str().optional(),
+    dockerfile: str().optional(),
+    dockerfile_inline: str().optional(),
+    entitlements: z.array(z.string()).optional(),
+    args: listOrDictSchema.optional(),
+    ssh: listOrDictSchema.optional(),
+    labels: listOrDictSchema.optional(),
+    cache_from: z.array(z.string()).optional(),
+    cache_to: z.array(z.string()).optional(),
+    no_cache: boolOrString().optional(),
+    /** compose-go only. */
+    no_cache_filter: stringOrListSchema.optional(),
+    additional_contexts: listOrDictSchema.optional(),
+    network: str().optional(),
+    provenance: z.union([z.string(), z.boolean()]).optional(),
+    sbom: z.union([z.string(), z.boolean()]).optional(),
+    pull: boolOrString().optional(),
+    target: str().optional(),
+    shm_size: integerOrString().optional(),
+    extra_hosts: extraHostsSchema.optional(),
+    isolation: str().optional(),
+    privileged: boolOrString().optional(),
+    secrets: serviceConfigOrSecretSchema.optional(),
+    tags: z.array(z.string()).optional(),
+    ulimits: ulimitsSchema.optional(),
+    platforms: z.array(z.string()).optional(),
   }),
 ]);
 
-export const networkSchema: z.ZodType = z.union([extensible({
-  name: z.string().optional(),
-  driver: z.string().optional(),
-  driver_opts: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
-  ipam: extensible({
-    driver: z.string().optional(),
-    config: z.array(extensible({
-      subnet: z.string().optional(),
-      ip_range: z.string().optional(),
-      gateway: z.string().optional(),
-      aux_addresses: z.record(z.string().regex(new RegExp("^.+$")), z.string()).optional(),
-    })).optional(),
-    options: z.record(z.string().regex(new RegExp("^.+$")), z.string()).optional(),
-  }).optional(),
-  external: z.union([z.boolean(), z.string(), extensible({
-    name: z.string().optional(),
-  })]).optional(),
-  internal: z.union([z.boolean(), z.string()]).optional(),
-  enable_ipv4: z.union([z.boolean(), z.string()]).optional(),
-  enable_ipv6: z.union([z.boolean(), z.string()]).optional(),
-  attachable: z.union([z.boolean(), z.string()]).optional(),
-  labels: z.lazy(() => listOrDictSchema).optional(),
-}), z.null()]);
-
-export const volumeSchema: z.ZodType = z.union([extensible({
-  name: z.string().optional(),
-  driver: z.string().optional(),
-  driver_opts: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
-  external: z.union([z.boolean(), z.string(), extensible({
-    name: z.string().optional(),
-  })]).optional(),
-  labels: z.lazy(() => listOrDictSchema).optional(),
-}), z.null()]);
-
-export const secretSchema: z.ZodType = extensible({
-  name: z.string().optional(),
-  environment: z.string().optional(),
-  file: z.string().optional(),
-  external: z.union([z.boolean(), z.string(), extensible({
-    name: z.string().optional(),
-  })]).optional(),
-  labels: z.lazy(() => listOrDictSchema).optional(),
-  driver: z.string().optional(),
-  driver_opts: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
-  template_driver: z.string().optional(),
-});
-
-export const configSchema: z.ZodType = extensible({
-  name: z.string().optional(),
-  content: z.string().optional(),
-  environment: z.string().optional(),
-  file: z.string().optional(),
-  external: z.union([z.boolean(), z.string(), extensible({
-    name: z.string().optional(),
-  })]).optional(),
-  labels: z.lazy(() => listOrDictSchema).optional(),
-  template_driver: z.string().optional(),
-});
-
-export const modelSchema: z.ZodType = extensible({
-  name: z.string().optional(),
-  model: z.string(),
-  context_size: z.number().int().optional(),
-  runtime_flags: z.array(z.string()).optional(),
-});
-
-export const commandSchema: z.ZodType = z.union([z.null(), z.string(), z.array(z.string())]);
-
-export const serviceHookSchema: z.ZodType = extensible({
-  command: z.lazy(() => commandSchema),
-  user: z.string().optional(),
-  privileged: z.union([z.boolean(), z.string()]).optional(),
-  working_dir: z.string().optional(),
-  environment: z.lazy(() => listOrDictSchema).optional(),
-});
-
-export const preStartHookSchema: z.ZodType = extensible({
-  command: z.lazy(() => commandSchema).optional(),
-  image: z.string().optional(),
-  user: z.string().optional(),
-  privileged: z.union([z.boolean(), z.string()]).optional(),
-  working_dir: z.string().optional(),
-  environment: z.lazy(() => listOrDictSchema).optional(),
-  per_replica: z.union([z.boolean(), z.string()]).optional(),
-});
-
-export const envFileSchema: z.ZodType = z.union([
-  z.string(),
-  z.array(z.union([
-    z.string(),
+export const dependsOnSchema = oneOf([
+  listOfStringsSchema,
+  strictMap(
+    NAME,
     extensible({
-      path: z.string(),
-      format: z.string().optional(),
-      required: z.union([z.boolean(), z.string()]).optional(),
+      restart: boolOrString().optional(),
+      required: bool().optional(),
+      condition: z.enum(['service_started', 'service_healthy', 'service_completed_successfully']),
     }),
-  ])),
+  ),
 ]);
 
-export const labelFileSchema: z.ZodType = z.union([z.string(), z.array(z.string())]);
-
-export const stringOrListSchema: z.ZodType = z.union([z.string(), z.lazy(() => listOfStringsSchema)]);
-
-export const listOfStringsSchema: z.ZodType = uniqueItems(z.array(z.string()));
-
-export const listOrDictSchema: z.ZodType = z.union([
-  z.record(z.string().regex(new RegExp(".+")), z.union([z.string(), z.number(), z.boolean(), z.null()])),
-  uniqueItems(z.array(z.string())),
+export const extendsSchema = oneOf([
+  z.string(),
+  closed({
+    service: str(),
+    file: str().optional(),
+  }),
 ]);
 
-export const extraHostsSchema: z.ZodType = z.union([
-  z.record(z.string().regex(new RegExp(".+")), z.union([z.string(), z.array(z.string())])),
-  uniqueItems(z.array(z.string())),
-]);
-
-export const blkioLimitSchema: z.ZodType = extensible({
-  path: z.string().optional(),
-  rate: z.union([z.number().int(), z.string()]).optional(),
-});
-
-export const blkioWeightSchema: z.ZodType = extensible({
-  path: z.string().optional(),
-  weight: z.union([z.number().int(), z.string()]).optional(),
-});
-
-export const serviceConfigOrSecretSchema: z.ZodType = z.array(z.union([
+export const portSchema = oneOf([
+  number(),
   z.string(),
   extensible({
-    source: z.string().optional(),
-    target: z.string().optional(),
-    uid: z.string().optional(),
-    gid: z.string().optional(),
-    mode: z.union([z.number(), z.string()]).optional(),
+    name: str().optional(),
+    mode: str().optional(),
+    host_ip: str().optional(),
+    target: integerOrString().optional(),
+    published: integerOrString().optional(),
+    protocol: str().optional(),
+    app_protocol: str().optional(),
   }),
-]));
+]);
 
-export const ulimitsSchema: z.ZodType = z.record(z.string(), z.union([
-  z.union([z.number().int(), z.string()]),
+export const serviceVolumeSchema = oneOf([
+  z.string(),
   extensible({
-    hard: z.union([z.number().int(), z.string()]),
-    soft: z.union([z.number().int(), z.string()]),
+    type: z.enum(['bind', 'volume', 'tmpfs', 'cluster', 'npipe', 'image']),
+    source: str().optional(),
+    target: str().optional(),
+    read_only: boolOrString().optional(),
+    consistency: str().optional(),
+    bind: extensible({
+      propagation: str().optional(),
+      create_host_path: boolOrString().optional(),
+      recursive: z.enum(['enabled', 'disabled', 'writable', 'readonly']).optional(),
+      selinux: z.enum(['z', 'Z']).optional(),
+    }).optional(),
+    volume: extensible({
+      labels: listOrDictSchema.optional(),
+      nocopy: boolOrString().optional(),
+      subpath: str().optional(),
+    }).optional(),
+    tmpfs: extensible({
+      size: oneOf([integer({ minimum: 0 }), z.string()]).optional(),
+      mode: numberOrString().optional(),
+    }).optional(),
+    image: extensible({
+      subpath: str().optional(),
+    }).optional(),
   }),
-]));
+]);
 
-export const ComposeFileSchema: z.ZodType = extensible({
-  version: z.string().optional(),
-  name: z.string().optional(),
-  include: z.array(z.lazy(() => includeSchema)).optional(),
-  services: z.record(z.string().regex(new RegExp("^[a-zA-Z0-9._-]+$")), z.lazy(() => serviceSchema)).optional(),
-  models: z.record(z.string(), z.lazy(() => modelSchema)).optional(),
-  networks: z.record(z.string(), z.lazy(() => networkSchema)).optional(),
-  volumes: z.record(z.string().regex(new RegExp("^[a-zA-Z0-9._-]+$")), z.lazy(() => volumeSchema)).optional(),
-  secrets: z.record(z.string().regex(new RegExp("^[a-zA-Z0-9._-]+$")), z.lazy(() => secretSchema)).optional(),
-  configs: z.record(z.string().regex(new RegExp("^[a-zA-Z0-9._-]+$")), z.lazy(() => configSchema)).optional(),
+export const serviceNetworksSchema = oneOf([
+  listOfStringsSchema,
+  strictMap(
+    NAME,
+    oneOf([
+      extensible({
+        aliases: listOfStringsSchema.optional(),
+        interface_name: str().optional(),
+        ipv4_address: str().optional(),
+        ipv6_address: str().optional(),
+        link_local_ips: listOfStringsSchema.optional(),
+        mac_address: str().optional(),
+        driver_opts: patternMap(ANY_KEY, z.union([z.string(), number()])).optional(),
+        priority: number().optional(),
+        gw_priority: number().optional(),
+      }),
+      z.null(),
+    ]),
+  ),
+]);
+
+/** A service's `models`; `null` entries are compose-go's addition. */
+export const serviceModelsSchema = oneOf([
+  listOfStringsSchema,
+  patternMap(
+    NAME,
+    oneOf([
+      extensible({
+        endpoint_var: str().optional(),
+        model_var: str().optional(),
+      }),
+      z.null(),
+    ]),
+  ),
+]);
+
+export const providerSchema = extensible({
+  type: str(),
+  options: patternMap(
+    ANY_KEY,
+    oneOf([z.union([z.string(), number(), z.boolean()]), z.array(z.union([z.string(), number(), z.boolean()]))]),
+  ).optional(),
 });
 
-/** Named definitions, emitted under `$defs` in the generated JSON Schema. */
-export const DEFINITIONS: Record<string, z.ZodType> = {
-  service: serviceSchema,
-  healthcheck: healthcheckSchema,
-  development: developmentSchema,
-  deployment: deploymentSchema,
-  generic_resources: genericResourcesSchema,
-  devices: devicesSchema,
-  gpus: gpusSchema,
-  include: includeSchema,
-  network: networkSchema,
-  volume: volumeSchema,
-  secret: secretSchema,
-  config: configSchema,
-  model: modelSchema,
-  command: commandSchema,
-  service_hook: serviceHookSchema,
-  pre_start_hook: preStartHookSchema,
-  env_file: envFileSchema,
-  label_file: labelFileSchema,
-  string_or_list: stringOrListSchema,
-  list_of_strings: listOfStringsSchema,
-  list_or_dict: listOrDictSchema,
-  extra_hosts: extraHostsSchema,
-  blkio_limit: blkioLimitSchema,
-  blkio_weight: blkioWeightSchema,
-  service_config_or_secret: serviceConfigOrSecretSchema,
-  ulimits: ulimitsSchema,
-};
+export const serviceSchema = extensible({
+  develop: developmentSchema.optional(),
+  deploy: deploymentSchema.optional(),
+  annotations: listOrDictSchema.optional(),
+  attach: boolOrString().optional(),
+  build: buildSchema.optional(),
+  blkio_config: closed({
+    device_read_bps: z.array(blkioLimitSchema).optional(),
+    device_read_iops: z.array(blkioLimitSchema).optional(),
+    device_write_bps: z.array(blkioLimitSchema).optional(),
+    device_write_iops: z.array(blkioLimitSchema).optional(),
+    weight: integerOrString().optional(),
+    weight_device: z.array(blkioWeightSchema).optional(),
+  }).optional(),
+  cap_add: unique(z.array(z.string())).optional(),
+  cap_drop: unique(z.array(z.string())).optional(),
+  cgroup: z.enum(['host', 'private']).optional(),
+  cgroup_parent: str().optional(),
+  command: commandSchema.optional(),
+  configs: serviceConfigOrSecretSchema.optional(),
+  container_name: z.string().regex(/[a-zA-Z0-9][a-zA-Z0-9_.-]+/u).optional(),
+  cpu_count: oneOf([z.string(), integer({ minimum: 0 })]).optional(),
+  cpu_percent: oneOf([z.string(), integer({ minimum: 0, maximum: 100 })]).optional(),
+  cpu_shares: numberOrString().optional(),
+  cpu_quota: numberOrString().optional(),
+  cpu_period: numberOrString().optional(),
+  cpu_rt_period: numberOrString().optional(),
+  cpu_rt_runtime: numberOrString().optional(),
+  cpus: numberOrString().optional(),
+  cpuset: str().optional(),
+  credential_spec: extensible({
+    config: str().optional(),
+    file: str().optional(),
+    registry: str().optional(),
+  }).optional(),
+  depends_on: dependsOnSchema.optional(),
+  device_cgroup_rules: listOfStringsSchema.optional(),
+  devices: z
+    .array(
+      oneOf([
+        z.string(),
+        extensible({
+          source: str(),
+          target: str().optional(),
+          permissions: str().optional(),
+        }),
+      ]),
+    )
+    .optional(),
+  dns: stringOrListSchema.optional(),
+  dns_opt: unique(z.array(z.string())).optional(),
+  dns_search: stringOrListSchema.optional(),
+  domainname: str().optional(),
+  entrypoint: commandSchema.optional(),
+  env_file: envFileSchema.optional(),
+  label_file: labelFileSchema.optional(),
+  environment: listOrDictSchema.optional(),
+  expose: unique(z.array(z.union([z.string(), number()]))).optional(),
+  extends: extendsSchema.optional(),
+  provider: providerSchema.optional(),
+  external_links: unique(z.array(z.string())).optional(),
+  extra_hosts: extraHostsSchema.optional(),
+  gpus: gpusSchema.optional(),
+  group_add: unique(z.array(z.union([z.string(), number()]))).optional(),
+  healthcheck: healthcheckSchema.optional(),
+  hostname: str().optional(),
+  image: str().optional(),
+  init: boolOrString().optional(),
+  ipc: str().optional(),
+  isolation: str().optional(),
+  labels: listOrDictSchema.optional(),
+  links: unique(z.array(z.string())).optional(),
+  logging: extensible({
+    driver: str().optional(),
+    options: patternMap(ANY_KEY, z.union([z.string(), number(), z.null()])).optional(),
+  }).optional(),
+  mac_address: str().optional(),
+  mem_limit: numberOrString().optional(),
+  mem_reservation: integerOrString().optional(),
+  mem_swappiness: integerOrString().optional(),
+  memswap_limit: numberOrString().optional(),
+  network_mode: str().optional(),
+  models: serviceModelsSchema.optional(),
+  networks: serviceNetworksSchema.optional(),
+  oom_kill_disable: boolOrString().optional(),
+  oom_score_adj: oneOf([z.string(), integer({ minimum: -1000, maximum: 1000 })]).optional(),
+  pid: z.union([z.string(), z.null()]).optional(),
+  pids_limit: numberOrString().optional(),
+  platform: str().optional(),
+  ports: unique(z.array(portSchema)).optional(),
+  /** compose-go only. */
+  pre_start: z.array(preStartHookSchema).optional(),
+  post_start: z.array(serviceHookSchema).optional(),
+  pre_stop: z.array(serviceHookSchema).optional(),
+  privileged: boolOrString().optional(),
+  profiles: listOfStringsSchema.optional(),
+  pull_policy: z
+    .string()
+    .regex(/always|never|build|if_not_present|missing|refresh|daily|weekly|every_([0-9]+[wdhms])+/u)
+    .optional(),
+  pull_refresh_after: str().optional(),
+  read_only: boolOrString().optional(),
+  restart: str().optional(),
+  runtime: str().optional(),
+  scale: integerOrString().optional(),
+  security_opt: unique(z.array(z.string())).optional(),
+  shm_size: numberOrString().optional(),
+  secrets: serviceConfigOrSecretSchema.optional(),
+  sysctls: listOrDictSchema.optional(),
+  stdin_open: boolOrString().optional(),
+  stop_grace_period: str().optional(),
+  stop_signal: str().optional(),
+  storage_opt: open({}).optional(),
+  tmpfs: stringOrListSchema.optional(),
+  tty: boolOrString().optional(),
+  ulimits: ulimitsSchema.optional(),
+  use_api_socket: bool().optional(),
+  user: str().optional(),
+  uts: str().optional(),
+  userns_mode: str().optional(),
+  volumes: unique(z.array(serviceVolumeSchema)).optional(),
+  volumes_from: unique(z.array(z.string())).optional(),
+  working_dir: str().optional(),
+}).meta({ id: 'service' });
+
+// --- top-level resources ----------------------------------------------------
+
+/** `external:` of networks and volumes: a flag, or the deprecated `{name}` form (closed). */
+const closedExternal = () =>
+  z.union([z.boolean(), z.string(), extensible({ name: str().optional().meta({ deprecated: true }) })]);
+
+/** `external:` of secrets and configs, whose object form the specification leaves open. */
+const openExternal = () => z.union([z.boolean(), z.string(), open({ name: str().optional() })]);
+
+const driverOpts = () => patternMap(ANY_KEY, z.union([z.string(), number()]));
+
+export const includeSchema = oneOf([
+  z.string(),
+  closed({
+    path: stringOrListSchema.optional(),
+    env_file: stringOrListSchema.optional(),
+    project_directory: str().optional(),
+  }),
+]).meta({ id: 'include' });
+
+export const networkSchema = extensible({
+  name: str().optional(),
+  driver: str().optional(),
+  driver_opts: driverOpts().optional(),
+  ipam: extensible({
+    driver: str().optional(),
+    config: z
+      .array(
+        extensible({
+          subnet: str().optional(),
+          ip_range: str().optional(),
+          gateway: str().optional(),
+          aux_addresses: strictMap(ANY_KEY, z.string()).optional(),
+        }),
+      )
+      .optional(),
+    options: strictMap(ANY_KEY, z.string()).optional(),
+  }).optional(),
+  external: closedExternal().optional(),
+  internal: boolOrString().optional(),
+  enable_ipv4: boolOrString().optional(),
+  enable_ipv6: boolOrString().optional(),
+  attachable: boolOrString().optional(),
+  labels: listOrDictSchema.optional(),
+})
+  .or(z.null())
+  .meta({ id: 'network' });
+
+export const volumeSchema = extensible({
+  name: str().optional(),
+  driver: str().optional(),
+  driver_opts: driverOpts().optional(),
+  external: closedExternal().optional(),
+  labels: listOrDictSchema.optional(),
+})
+  .or(z.null())
+  .meta({ id: 'volume' });
+
+export const secretSchema = extensible({
+  name: str().optional(),
+  environment: str().optional(),
+  file: str().optional(),
+  external: openExternal().optional(),
+  labels: listOrDictSchema.optional(),
+  driver: str().optional(),
+  driver_opts: driverOpts().optional(),
+  template_driver: str().optional(),
+}).meta({ id: 'secret' });
+
+export const configSchema = extensible({
+  name: str().optional(),
+  content: str().optional(),
+  environment: str().optional(),
+  file: str().optional(),
+  external: openExternal().optional(),
+  labels: listOrDictSchema.optional(),
+  template_driver: str().optional(),
+}).meta({ id: 'config' });
+
+export const modelSchema = extensible({
+  name: str().optional(),
+  model: str(),
+  context_size: integer().optional(),
+  runtime_flags: z.array(z.string()).optional(),
+}).meta({ id: 'model' });
+
+// --- the file -------------------------------------------------------------------
+
+export const ComposeFileSchema = extensible({
+  version: str().optional().meta({ deprecated: true }),
+  name: str().optional(),
+  include: z.array(includeSchema).optional(),
+  services: strictMap(NAME, serviceSchema).optional(),
+  models: patternMap(NAME, modelSchema).optional(),
+  networks: patternMap(NAME, networkSchema).optional(),
+  volumes: strictMap(NAME, volumeSchema).optional(),
+  secrets: strictMap(NAME, secretSchema).optional(),
+  configs: strictMap(NAME, configSchema).optional(),
+});
+
+export type ComposeFile = z.input<typeof ComposeFileSchema>;
+export type ComposeFileService = z.input<typeof serviceSchema>;

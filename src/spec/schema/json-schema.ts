@@ -1,46 +1,33 @@
-/** Derives the published JSON Schema (draft 2020-12) from the zod file schema. */
+/**
+ * The published JSON Schema (draft 2020-12), derived from the zod file schema
+ * by z.toJSONSchema. Definitions the specification names (service, network,
+ * list_or_dict, ...) carry an `id` in their metadata and land under `$defs`.
+ */
 import { z } from 'zod';
-import { ComposeFileSchema, DEFINITIONS, EXTENSIBLE_MARK } from './file-schema.js';
+import { ComposeFileSchema } from './file-schema.js';
 
-type Json = { [key: string]: unknown };
+/** A relative URI reference, as the official schema's own (`compose_spec.json`). */
+export const JSON_SCHEMA_ID = 'tsc-compose/compose-spec.json';
 
-export function buildJsonSchema(): Json {
-  // Ids go into the global registry, beside the extensible marks set with .meta().
-  for (const [id, schema] of Object.entries(DEFINITIONS)) {
-    const existing = z.globalRegistry.get(schema);
-    if (existing?.id !== id) z.globalRegistry.add(schema, { ...(existing ?? {}), id });
-  }
+export function buildJsonSchema(): Record<string, unknown> {
   const generated = z.toJSONSchema(ComposeFileSchema, {
     target: 'draft-2020-12',
+    // What a user writes, not what parsing returns (they are the same here: nothing transforms).
+    io: 'input',
+    // Our checks (x- keys, uniqueItems, numbers) state their JSON form in their metadata.
     unrepresentable: 'any',
     reused: 'inline',
-    cycles: 'ref',
-  }) as Json;
-  const out: Json = {
-    $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $id: 'https://github.com/tsc-compose/tsc-compose/schema/compose-spec.json',
+    cycles: 'throw',
+  }) as Record<string, unknown>;
+  const { $schema, ...body } = generated;
+  return {
+    $schema,
+    $id: JSON_SCHEMA_ID,
     title: 'Compose Specification (tsc-compose)',
-    description: 'Generated from the zod schema in src/spec/schema/file-schema.ts; do not edit by hand (npm run schema).',
+    description:
+      'The compose file as tsc-compose accepts it: the Compose Specification plus the newer keys docker compose knows. Generated from src/spec/schema/file-schema.ts by `npm run schema`; do not edit.',
+    ...body,
   };
-  for (const [k, v] of Object.entries(generated)) if (k !== '$schema') out[k] = v;
-  return rewrite(out) as Json;
-}
-
-/** Turns the extensible marker into `additionalProperties: false` + `^x-` patterns, recursively. */
-function rewrite(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(rewrite);
-  if (typeof node !== 'object' || node === null) return node;
-  const obj = node as Json;
-  const out: Json = {};
-  for (const [k, v] of Object.entries(obj)) {
-    if (k === EXTENSIBLE_MARK) continue;
-    out[k] = rewrite(v);
-  }
-  if (obj[EXTENSIBLE_MARK] === true) {
-    out['patternProperties'] = { '^x-': {} };
-    out['additionalProperties'] = false;
-  }
-  return out;
 }
 
 export function renderJsonSchema(): string {
