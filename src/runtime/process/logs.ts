@@ -74,10 +74,11 @@ function openIfExists(file: string): number | undefined {
   }
 }
 
-/** Where the last `n` complete records start (reading backwards from `size`). */
+/** Where the last `n` complete records start (reading backwards from `size`; a record still being written does not count). */
 function tailOffset(fd: number, size: number, n: number): number {
   if (n <= 0) return size;
   let end = size;
+  let lastNewline = -1;
   let newlines = 0;
   const buf = Buffer.alloc(CHUNK);
   while (end > 0) {
@@ -85,8 +86,11 @@ function tailOffset(fd: number, size: number, n: number): number {
     const len = fs.readSync(fd, buf, 0, end - start, start);
     for (let i = len - 1; i >= 0; i--) {
       if (buf[i] !== NEWLINE) continue;
-      // The newline that ends the last record does not start one.
-      if (start + i === size - 1) continue;
+      // The newline ending the last complete record does not start a record.
+      if (lastNewline === -1) {
+        lastNewline = start + i;
+        continue;
+      }
       if (++newlines === n) return start + i + 1;
     }
     end = start;
