@@ -277,30 +277,27 @@ static void write_file(const char *step, const char *path, const char *value)
     xclose(step, fd);
 }
 
-/* Replaces `path` with `content` so a reader sees the old file or the new one (temp, fsync, rename, fsync dir). */
+/*
+ * Replaces `path` with `content` so a reader sees the old file or the new one
+ * (temp file, rename). No fsync: these are runtime files (pid, status) under
+ * the run root, which does not outlive the machine's uptime anyway, and an
+ * fsync on a disk-backed /run costs milliseconds of every start and exit.
+ */
 static int write_atomic(const char *path, const char *content)
 {
-    char tmp[PATH_MAX], dir[PATH_MAX];
+    char tmp[PATH_MAX];
     if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) { errno = ENAMETOOLONG; return -1; }
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return -1;
-    if (write_all(fd, content, strlen(content)) < 0 || fsync(fd) < 0) {
+    if (write_all(fd, content, strlen(content)) < 0) {
         int saved = errno;
         close(fd);
         unlink(tmp);
         errno = saved;
         return -1;
     }
-    if (close(fd) < 0 || rename(tmp, path) < 0) return -1;
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash) return 0;
-    *(slash == dir ? slash + 1 : slash) = 0;
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) return -1;
-    int r = fsync(dfd);
-    close(dfd);
-    return r;
+    if (close(fd) < 0) return -1;
+    return rename(tmp, path);
 }
 
 static void rfc3339_now(char *buf, size_t len)

@@ -151,18 +151,22 @@ export async function startFromDirectives(spec: ContainerSpec, opts: DirectiveSt
     if (reply.kind !== kind) throw protocolError(`unexpected answer from the container executor: ${line}`, service);
     return reply as Extract<ShimReply, { kind: K }>;
   };
-  let released = false;
+  // Without a hook there is nothing to wait for: "go" goes with the spawn, saving a round trip.
+  let released = opts.onCreated === undefined;
+  if (released) control.end('go\n');
   try {
     const created = await expect('pid');
-    try {
-      await opts.onCreated?.(created.pid);
-    } catch (err) {
-      control.end(); // EOF instead of "go": the shim kills PID 1 and exits
-      await exited;
-      throw err;
+    if (!released) {
+      try {
+        await opts.onCreated?.(created.pid);
+      } catch (err) {
+        control.end(); // EOF instead of "go": the shim kills PID 1 and exits
+        await exited;
+        throw err;
+      }
+      control.end('go\n');
+      released = true;
     }
-    control.end('go\n');
-    released = true;
     const started = await expect('started');
     const monitorPid = started.monitorPid;
     if (monitorPid === undefined) throw protocolError('the executor did not say which process monitors the container', service);
