@@ -440,6 +440,13 @@ export function validateProcessSpec(spec: ProcessSpec): void {
   for (const p of [...(spec.maskedPaths ?? []), ...(spec.readonlyPaths ?? [])]) absolute('a masked or read-only path', p);
   for (const key of Object.keys(spec.sysctls ?? {})) {
     if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$/.test(key)) throw invalid(`not a sysctl name: "${key}"`);
+    // Written from inside the container, a sysctl of a namespace it shares with the host would change the host.
+    const owner = sysctlNamespace(key);
+    if (!owner) throw invalid(`sysctl "${key}" is not namespaced`);
+    if (spec.namespaces[owner] === undefined) throw invalid(`sysctl "${key}" needs the container's own ${owner} namespace`);
+  }
+  if ((spec.hostname || spec.domainname) && spec.namespaces.uts === undefined) {
+    throw invalid('hostname and domainname need the container\'s own uts namespace');
   }
   for (const r of spec.rlimits ?? []) if (!RLIMIT_TYPES.has(r.type)) throw invalid(`unknown rlimit "${r.type}"`);
   absolute('cwd', spec.cwd);
@@ -450,6 +457,15 @@ export function validateProcessSpec(spec: ProcessSpec): void {
     const setting = spec.namespaces[kind];
     if (setting !== undefined && setting !== 'new' && kind === 'mnt') throw invalid('joining a mount namespace is not supported');
   }
+}
+
+/** The namespace a sysctl belongs to (the ones Docker allows), or undefined. */
+export function sysctlNamespace(key: string): NamespaceKind | undefined {
+  if (key.startsWith('net.')) return 'net';
+  if (key === 'kernel.hostname' || key === 'kernel.domainname') return 'uts';
+  if (['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced'].includes(key)) return 'ipc';
+  if (key.startsWith('fs.mqueue.')) return 'ipc';
+  return undefined;
 }
 
 function overlayOptions(r: Extract<RootfsSpec, { type: 'overlay' }>): string {
