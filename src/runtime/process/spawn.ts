@@ -87,6 +87,17 @@ function replyReader(child: ChildProcess): { next(): Promise<string | undefined>
   };
 }
 
+/** What the koffi-only executor does not carry out (it would start the container without it). */
+function nodeExecutorGaps(spec: ContainerSpec): string[] {
+  const gaps: string[] = [];
+  if (spec.tty || spec.stdinFromEngine) gaps.push('terminals and attached stdin');
+  if ((spec.devices ?? []).length > 0) gaps.push('device nodes made with mknod');
+  const c = spec.capabilitySets;
+  if (c && (c.effective !== c.bounding || c.permitted !== c.bounding || c.inheritable !== 0n || c.ambient !== 0n)) gaps.push('separate capability sets');
+  if (spec.rootfsPropagation !== undefined) gaps.push('a root propagation other than rslave');
+  return gaps;
+}
+
 async function untilGone(pid: number, exited: Promise<void>): Promise<void> {
   let gone = false;
   void exited.then(() => (gone = true));
@@ -112,8 +123,11 @@ export async function startFromDirectives(spec: ContainerSpec, opts: DirectiveSt
   const executor = executorCommand();
   const wantsStdin = spec.stdinFromEngine === true || (spec.tty !== undefined && (spec.console?.input ?? 3) === 3);
   const wantsConsole = spec.tty !== undefined && (spec.console?.output ?? 4) === 4;
-  if (executor.kind === 'node' && (spec.tty || spec.stdinFromEngine)) {
-    throw new TscComposeError('TSC_EXECUTOR_LIMIT', 'unsupported', 'terminals and attached stdin need the C shim (install a C compiler and run `npm ci`)', { service });
+  if (executor.kind === 'node') {
+    const missing = nodeExecutorGaps(spec);
+    if (missing.length > 0) {
+      throw new TscComposeError('TSC_EXECUTOR_LIMIT', 'unsupported', `${missing.join(', ')} need the C shim (install a C compiler and run \`npm ci\`)`, { service });
+    }
   }
   fs.writeFileSync(opts.specFile, encodeContainerSpec(spec), { mode: 0o600 });
   const errFd = fs.openSync(opts.shimLog, 'a', 0o600);
