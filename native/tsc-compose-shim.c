@@ -162,6 +162,7 @@ static void warn(const char *step, int err, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     int n = snprintf(line, sizeof line, "tsc-compose-shim[%d]: %s %s: %s\n", getpid(), step, msg, strerror(err));
+    if (n >= (int)sizeof line) { n = sizeof line - 1; line[n - 1] = '\n'; }
     if (write_all(STDERR_FILENO, line, (size_t)n) < 0) { /* the shim log is gone too */ }
 }
 
@@ -604,7 +605,10 @@ static void read_identity(struct identity *id)
                 id->groups[id->ngroups++] = (gid_t)v;
             }
         } else if (is(d, "caps") && !find("capsets")) {
-            uint64_t mask = strtoull(arg(d, 0), NULL, 16);
+            char *end;
+            errno = 0;
+            uint64_t mask = strtoull(arg(d, 0), &end, 16);
+            if (!*arg(d, 0) || *end || errno) fail("spec", EINVAL, arg(d, 0), "`caps`: not a hex mask: `%s`", arg(d, 0));
             id->caps = (struct capsets){ mask, mask, mask, 0, 0 };
             id->have_caps = 1;
         } else if (is(d, "capsets")) {
@@ -1404,6 +1408,7 @@ static int cmd_exec(const char *spec_path)
         } else {
             char line[2600];
             int n = snprintf(line, sizeof line, "tsc-compose-shim: %s%s%s\n", message, strcmp(step, "exec") ? ": " : "", strcmp(step, "exec") ? strerror(err) : "");
+            if (n >= (int)sizeof line) { n = sizeof line - 1; line[n - 1] = '\n'; }
             if (write_all(STDERR_FILENO, line, (size_t)n) < 0) { /* nowhere to say it */ }
         }
         return err == ENOENT ? 127 : 126;
