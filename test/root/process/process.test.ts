@@ -3,7 +3,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { processFixture, textOf } from './fixture.js';
 import type { ProcessFixture } from './fixture.js';
@@ -147,6 +147,34 @@ describe('container process boundary', () => {
     assert.equal(prompt?.partial, true, 'an unfinished line is written once the stream is quiet');
   });
 
+  it('a line longer than 16 KiB is split into partial records that add up to it', async () => {
+    const r = await fx.run(['sh', '-c', 'head -c 20000 /dev/zero | tr "\\0" a; echo; echo next']);
+    assert.deepEqual(r.entries.map((e) => [e.line.length, e.partial]), [[16384, true], [3616, false], [4, false]]);
+    assert.equal(r.stdout, `${'a'.repeat(20000)}\nnext\n`);
+  });
+
+  it('the init subcommand runs a command under a reaping, signal-forwarding init', async () => {
+    const shim = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../native/build/tsc-compose-shim');
+    assert.equal(spawnSync(shim, ['init', '--', 'sh', '-c', 'exit 5']).status, 5);
+    const child = spawn(shim, ['init', 'sleep', '30'], { stdio: 'ignore' });
+    try {
+      await sleep(100);
+      child.kill('SIGTERM');
+      const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c)));
+      assert.equal(code, 143, 'the command got SIGTERM and init exited 128+15');
+    } finally {
+      // On failure: the command first (init does not take it along when it dies), then init.
+      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+        const kids = fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ').filter(Boolean);
+        for (const kid of kids) process.kill(Number(kid), 'SIGKILL');
+        child.kill('SIGKILL');
+      }
+    }
+    const missing = spawnSync(shim, ['init', 'no-such-command'], { encoding: 'utf8' });
+    assert.equal(missing.status, 127);
+    assert.match(missing.stderr, /exec "no-such-command": executable file not found in \$PATH/);
+  });
+
   it('the monitor outlives the Node process that started the container', async () => {
     const spec = fx.spec(['sh', '-c', 'sleep 0.5; echo finished; exit 4']);
     const index = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../src/runtime/process/index.js');
@@ -185,6 +213,9 @@ console.log(JSON.stringify({ containerPid: started.containerPid, monitorPid: sta
       execInContainer(execSpec(started.containerPid, ['no-such-tool']), { stateDir: spec.stateDir, stdio: 'pipe' }),
       (err: unknown) => err instanceof ContainerCommandError && err.message === 'exec "no-such-tool": executable file not found in $PATH',
     );
+    const tty = await execInContainer({ ...execSpec(started.containerPid, ['sh', '-c', 'tty; exit 3']), terminal: true }, { stateDir: spec.stateDir, stdio: 'pipe' });
+    assert.equal(tty.exitCode, 3);
+    assert.match(tty.stdout.toString(), /^\/dev\/pts\/\d+\r\n$/, 'a terminal from the container devpts');
     assert.deepEqual(fs.readdirSync(spec.stateDir).filter((n) => n.startsWith('exec-')), [], 'exec specs are removed');
     process.kill(started.containerPid, 'SIGKILL');
     await waitForExit(spec.statusFile, { monitorPid: started.monitorPid, timeoutMs: 10_000 });
