@@ -12,6 +12,6 @@ it('no leftover mounts, cgroups, processes or temporary state', () => {
   assert.equal(cgroups, '');
   const shims = spawnSync('pgrep', ['-f', 'tsc-compose-shim'], { encoding: 'utf8' }).stdout.trim();
   assert.equal(shims, '', 'no container monitor is still running');
-  const temp = fs.readdirSync(os.tmpdir()).filter((n) => /^tsc-(rt|cli-rt|images|volumes|unpack|cg|pull)-/.test(n));
+  const temp = fs.readdirSync(os.tmpdir()).filter((n) => /^tsc-(rt|cli-rt|images|volumes|unpack|cg|pull|proc|bench)-/.test(n));
   assert.deepEqual(temp, []);
 });
