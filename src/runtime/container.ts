@@ -211,13 +211,15 @@ export class Runtime {
     config: ContainerConfig,
     service?: string,
     opts: { stdin?: NodeJS.ReadableStream; terminal?: { rows: number; cols: number; output: NodeJS.WritableStream } } = {},
-  ): Promise<ContainerState & { consoleDone?: Promise<void> }> {
+  ): Promise<ContainerState & { consoleDone?: Promise<void>; warnings: string[] }> {
     const p = this.paths(config.id);
     fs.rmSync(p.status, { force: true });
     const cgroup = createCgroupManager({ parent: CGROUP_PARENT, name: config.id });
     await cgroup.create();
     try {
-      await cgroup.apply(config.resources);
+      // Limits this host cannot enforce (no swap accounting, no io weight file) come back as warnings.
+      const applied = await cgroup.apply(config.resources);
+      const warnings = applied.warnings.map((w) => `${w.resource}: ${w.message}`);
       const tty = opts.terminal ? { rows: opts.terminal.rows, cols: opts.terminal.cols, winsizeFile: path.join(p.runDir, 'winsize') } : undefined;
       const spec = { ...buildSpec(config, p), stdinFromEngine: opts.stdin !== undefined, tty };
       const started = await spawnContainer(spec, p.spec, p.shimLog, (pid) => cgroup.addProcess(pid), service);
@@ -238,7 +240,7 @@ export class Runtime {
       }
       const state: ContainerState = { id: config.id, pid: started.pid, monitorPid: started.monitorPid, startedAt: new Date().toISOString() };
       writeJsonAtomic(p.state, state);
-      return consoleDone ? { ...state, consoleDone } : state;
+      return consoleDone ? { ...state, consoleDone, warnings } : { ...state, warnings };
     } catch (err) {
       await cgroup.destroy();
       throw err;

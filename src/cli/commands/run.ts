@@ -87,6 +87,7 @@ export const command: Command = {
             : { stdin: process.stdin },
       );
       consoleDone = started.consoleDone;
+      for (const w of started.warnings) io.stderr.write(`WARN[0000] ${serviceName}: ${w}\n`);
     } catch (err) {
       await runtime.remove(config.id);
       throw err;
