@@ -1,62 +1,125 @@
-/** Go-style durations as compose uses them (`1m30s`, `500ms`, `2h`), parsed and printed back. */
+/**
+ * Durations as compose writes and prints them. Parsing follows compose-go
+ * (str2duration: Go's `time.ParseDuration` plus `d` and `w`), printing follows
+ * Go's `time.Duration.String()` (`1m30s`, `1.5s`, `500ms`, `2h0m0s`, `0s`).
+ * Nanoseconds are kept as bigint so printing is exact over the whole int64 range.
+ */
 
-const UNITS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  μs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
+const NS_PER: Record<string, bigint> = {
+  ns: 1n,
+  us: 1_000n,
+  'µs': 1_000n, // U+00B5 micro sign
+  'μs': 1_000n, // U+03BC greek mu
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
+  d: 86_400_000_000_000n,
+  w: 604_800_000_000_000n,
 };
 
-/** Milliseconds, or undefined when the text is not a duration. A bare number is seconds (compose-go). */
-export function parseDuration(text: string | number): number | undefined {
-  if (typeof text === 'number') return Number.isFinite(text) ? text * 1000 : undefined;
-  const s = text.trim();
-  if (s === '') return undefined;
-  if (/^[-+]?\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/gy;
-  let sign = 1;
-  let rest = s;
-  if (rest[0] === '-' || rest[0] === '+') {
-    sign = rest[0] === '-' ? -1 : 1;
-    rest = rest.slice(1);
+const MAX_NS = (1n << 63n) - 1n;
+
+export type DurationParse = { ok: true; nanoseconds: bigint } | { ok: false; error: string };
+
+/** compose-go's duration grammar: `[-+]?(\d*(\.\d*)?unit)+` or a lone `0`; errors in Go's wording. */
+export function parseGoDuration(text: string): DurationParse {
+  const quoted = `"${text}"`;
+  const invalid: DurationParse = { ok: false, error: `time: invalid duration ${quoted}` };
+  let s = text;
+  let negative = false;
+  if (s[0] === '-' || s[0] === '+') {
+    negative = s[0] === '-';
+    s = s.slice(1);
   }
-  if (rest === '0') return 0;
-  let total = 0;
-  let consumed = 0;
-  re.lastIndex = 0;
-  for (let m = re.exec(rest); m !== null; m = re.exec(rest)) {
-    total += Number(m[1]) * (UNITS[m[2] as string] as number);
-    consumed = re.lastIndex;
+  if (s === '0') return { ok: true, nanoseconds: 0n };
+  if (s === '') return invalid;
+  let total = 0n;
+  while (s !== '') {
+    const number = /^(\d*)(?:\.(\d*))?/.exec(s) as RegExpExecArray;
+    const whole = number[1] as string;
+    const fraction = number[2];
+    if (whole === '' && (fraction === undefined || fraction === '')) return invalid;
+    s = s.slice(number[0].length);
+    const unitMatch = /^[^\d.]+/.exec(s);
+    if (!unitMatch) return { ok: false, error: `time: missing unit in duration ${quoted}` };
+    const unitName = unitMatch[0];
+    const unit = NS_PER[unitName];
+    if (unit === undefined) return { ok: false, error: `time: unknown unit "${unitName}" in duration ${quoted}` };
+    s = s.slice(unitName.length);
+    let value = (whole === '' ? 0n : BigInt(whole)) * unit;
+    if (fraction) value += (BigInt(fraction) * unit) / 10n ** BigInt(fraction.length);
+    total += value;
+    if (total > MAX_NS) return invalid;
   }
-  if (consumed !== rest.length || consumed === 0) return undefined;
-  return sign * total;
+  return { ok: true, nanoseconds: negative ? -total : total };
 }
 
-/** time.Duration.String(): `1m30s`, `500ms`, `1.5s`, `0s`. */
-export function formatDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  const neg = ms < 0;
-  let rest = Math.abs(ms);
+/** Go's `time.Duration.String()`. */
+export function formatGoDuration(nanoseconds: bigint): string {
+  if (nanoseconds === 0n) return '0s';
+  const negative = nanoseconds < 0n;
+  const u = negative ? -nanoseconds : nanoseconds;
   let out: string;
-  if (rest < 1000) {
-    if (rest >= 1) out = `${trim(rest)}ms`;
-    else if (rest >= 1e-3) out = `${trim(rest * 1000)}µs`;
-    else out = `${trim(rest * 1e6)}ns`;
+  if (u < 1_000_000_000n) {
+    // Below a second Go switches to the largest unit that keeps an integer part.
+    if (u < 1_000n) out = `${u}ns`;
+    else if (u < 1_000_000n) out = `${withFraction(u, 3)}µs`;
+    else out = `${withFraction(u, 6)}ms`;
   } else {
-    const h = Math.floor(rest / 3_600_000);
-    rest -= h * 3_600_000;
-    const m = Math.floor(rest / 60_000);
-    rest -= m * 60_000;
-    const sec = rest / 1000;
-    out = `${h > 0 ? `${h}h` : ''}${h > 0 || m > 0 ? `${m}m` : ''}${trim(sec)}s`;
+    const totalSeconds = u / 1_000_000_000n;
+    const seconds = `${totalSeconds % 60n}${fractionDigits(u % 1_000_000_000n, 9)}s`;
+    const totalMinutes = totalSeconds / 60n;
+    if (totalMinutes === 0n) out = seconds;
+    else {
+      const hours = totalMinutes / 60n;
+      out = `${hours > 0n ? `${hours}h` : ''}${totalMinutes % 60n}m${seconds}`;
+    }
   }
-  return neg ? `-${out}` : out;
+  return negative ? `-${out}` : out;
 }
 
-function trim(n: number): string {
-  return String(Number(n.toFixed(9)));
+/** `value / 10^precision` with the fraction's trailing zeros (and a bare point) dropped. */
+function withFraction(value: bigint, precision: number): string {
+  const scale = 10n ** BigInt(precision);
+  return `${value / scale}${fractionDigits(value % scale, precision)}`;
+}
+
+function fractionDigits(remainder: bigint, precision: number): string {
+  if (remainder === 0n) return '';
+  return `.${remainder.toString().padStart(precision, '0').replace(/0+$/, '')}`;
+}
+
+/** The Go string for a duration text (`90s` → `1m30s`), or undefined when it is not one. */
+export function normalizeDuration(text: string): string | undefined {
+  const parsed = parseGoDuration(text);
+  return parsed.ok ? formatGoDuration(parsed.nanoseconds) : undefined;
+}
+
+/**
+ * Milliseconds, or undefined when the value is not a duration. Lenient for
+ * runtime callers: a bare number (or numeric text) counts as seconds, as
+ * docker-compose v1 read it. The canonical phase itself is strict (Go grammar).
+ */
+export function parseDuration(value: string | number): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value * 1000 : undefined;
+  const text = value.trim();
+  if (/^[-+]?(\d+(\.\d*)?|\.\d+)$/.test(text)) return Number(text) * 1000;
+  const parsed = parseGoDuration(text);
+  return parsed.ok ? nanosecondsToMilliseconds(parsed.nanoseconds) : undefined;
+}
+
+/** Milliseconds (fractions allowed) printed as Go does. */
+export function formatDuration(milliseconds: number): string {
+  return formatGoDuration(millisecondsToNanoseconds(milliseconds));
+}
+
+export function nanosecondsToMilliseconds(nanoseconds: bigint): number {
+  const whole = nanoseconds / 1_000_000n;
+  return Number(whole) + Number(nanoseconds - whole * 1_000_000n) / 1e6;
+}
+
+export function millisecondsToNanoseconds(milliseconds: number): bigint {
+  const whole = Math.trunc(milliseconds);
+  return BigInt(whole) * 1_000_000n + BigInt(Math.round((milliseconds - whole) * 1e6));
 }

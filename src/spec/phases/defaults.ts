@@ -1,47 +1,147 @@
 /**
- * Phase 9: what docker compose fills in: the implicit `default` network for
- * services that name none, resource names (`<project>_<key>` unless `name:`
- * or `external`), then the typed model.
+ * Phase 9: what compose-go fills in after canonicalisation (loader/normalize.go,
+ * transform/defaults.go, setNameFromKey), then the typed model:
+ * - the implicit `default` network for services that name none (and have no
+ *   `network_mode`), declared at top level as `<project>_default`;
+ * - top-level network/volume/secret/config `name`: `<project>_<key>`, or the key
+ *   itself for an external resource, unless `name:` is set;
+ * - implied dependencies: `links`, `volumes_from` and `service:` namespaces
+ *   (`network_mode`, `ipc`, `pid`, `uts`, `cgroup`) add `depends_on` entries;
+ * - port protocol `tcp` and mode `ingress`, secret target `/run/secrets/<source>`,
+ *   `pull_policy: if_not_present` → `missing`, `deploy.replicas` from `scale`,
+ *   `pre_start` hooks inherit the service image.
+ * The tree comes from the canonical phase and is completed in place, so the
+ * source positions of its containers stay valid for the consistency checks.
  */
 import { ComposeFileError } from '../../errors/index.js';
 import type { ComposeTree } from '../context.js';
+import { formatKeyPath } from '../positions.js';
 import { ProjectSchema } from '../model.js';
 import type { Project } from '../model.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function applyDefaults(tree: ComposeTree, opts: { projectName: string; workingDir: string }): Project {
-  const project: Obj = { ...tree, name: opts.projectName };
-  // Services are updated in place: they carry the source positions later checks report.
-  const services: Obj = isObj(tree['services']) ? (tree['services'] as Obj) : {};
-  let usesDefault = false;
-  for (const [name, raw] of Object.entries(services)) {
-    const svc: Obj = isObj(raw) ? raw : {};
-    if (svc['networks'] === undefined && svc['network_mode'] === undefined) svc['networks'] = { default: null };
-    if (isObj(svc['networks']) && 'default' in svc['networks']) usesDefault = true;
-    services[name] = svc;
-  }
-  project['services'] = services;
+export interface DefaultsOptions {
+  projectName: string;
+  /** The project directory (where relative paths were resolved against). */
+  workingDir: string;
+}
 
-  const networks: Obj = isObj(tree['networks']) ? { ...(tree['networks'] as Obj) } : {};
-  if (usesDefault && !('default' in networks)) networks['default'] = {};
-  for (const section of ['networks', 'volumes', 'secrets', 'configs']) {
-    const entries: Obj = section === 'networks' ? networks : isObj(tree[section]) ? { ...(tree[section] as Obj) } : {};
-    for (const [key, raw] of Object.entries(entries)) {
-      const def: Obj = isObj(raw) ? { ...raw } : {};
-      if (def['name'] === undefined) def['name'] = def['external'] ? key : `${opts.projectName}_${key}`;
-      entries[key] = def;
+const RESOURCE_SECTIONS = ['networks', 'volumes', 'secrets', 'configs'] as const;
+const NAMESPACE_KEYS = ['network_mode', 'ipc', 'pid', 'uts', 'cgroup'];
+
+export function applyDefaults(tree: ComposeTree, opts: DefaultsOptions): Project {
+  const project = tree as Obj;
+  project['name'] = opts.projectName;
+  if (!isObj(project['services'])) project['services'] = {};
+  const services = project['services'] as Obj;
+  for (const section of RESOURCE_SECTIONS) if (!isObj(project[section])) project[section] = {};
+
+  let usesDefaultNetwork = false;
+  for (const [name, raw] of Object.entries(services)) {
+    const service = isObj(raw) ? raw : {};
+    services[name] = service;
+    if (joinDefaultNetwork(service)) usesDefaultNetwork = true;
+    serviceDefaults(service);
+  }
+
+  const networks = project['networks'] as Obj;
+  if (usesDefaultNetwork && !isObj(networks['default'])) networks['default'] = {};
+  for (const section of RESOURCE_SECTIONS) nameResources(project[section] as Obj, opts.projectName);
+
+  return validateModel(project);
+}
+
+/** A service with neither `networks` nor `network_mode` joins `default`; returns whether it uses `default`. */
+function joinDefaultNetwork(service: Obj): boolean {
+  if (service['provider'] !== undefined || service['network_mode'] !== undefined) return false;
+  const networks = service['networks'];
+  if (!isObj(networks) || Object.keys(networks).length === 0) {
+    service['networks'] = { default: null };
+    return true;
+  }
+  return 'default' in networks;
+}
+
+function serviceDefaults(service: Obj): void {
+  if (service['pull_policy'] === 'if_not_present') service['pull_policy'] = 'missing';
+
+  const build = service['build'];
+  if (isObj(build)) {
+    build['context'] ??= '.';
+    if (build['dockerfile'] === undefined && build['dockerfile_inline'] === undefined) build['dockerfile'] = 'Dockerfile';
+  }
+
+  for (const port of listOf(service['ports'])) {
+    port['protocol'] ??= 'tcp';
+    port['mode'] ??= 'ingress';
+  }
+  for (const secret of listOf(service['secrets'])) {
+    if (secret['target'] === undefined && typeof secret['source'] === 'string') secret['target'] = `/run/secrets/${secret['source']}`;
+  }
+
+  const dependsOn: Obj = isObj(service['depends_on']) ? service['depends_on'] : {};
+  for (const [name, raw] of Object.entries(dependsOn)) {
+    const dep = isObj(raw) ? raw : {};
+    dep['condition'] ??= 'service_started';
+    dep['required'] ??= true;
+    dependsOn[name] = dep;
+  }
+  const implied = (target: string, restart: boolean): void => {
+    if (target === '' || target in dependsOn) return;
+    dependsOn[target] = restart ? { condition: 'service_started', restart: true, required: true } : { condition: 'service_started', required: true };
+  };
+  for (const link of stringsOf(service['links'])) implied(link.split(':')[0] as string, true);
+  for (const key of NAMESPACE_KEYS) {
+    const ref = service[key];
+    if (typeof ref === 'string' && ref.startsWith('service:')) implied(ref.slice('service:'.length), true);
+  }
+  for (const from of stringsOf(service['volumes_from'])) {
+    if (!from.startsWith('container:')) implied(from.split(':')[0] as string, false);
+  }
+  if (Object.keys(dependsOn).length > 0) service['depends_on'] = dependsOn;
+
+  const deploy = service['deploy'];
+  if (typeof service['scale'] === 'number' && isObj(deploy) && deploy['replicas'] === undefined) deploy['replicas'] = service['scale'];
+
+  const image = service['image'];
+  if (typeof image === 'string' && image !== '') {
+    for (const hook of listOf(service['pre_start'])) hook['image'] ??= image;
+  }
+}
+
+/** Resources without `name` are named after their key: `<project>_<key>`, or the key itself when external. */
+function nameResources(entries: Obj, projectName: string): void {
+  for (const [key, raw] of Object.entries(entries)) {
+    const resource = isObj(raw) ? raw : {};
+    if (resource['name'] === undefined || resource['name'] === null) {
+      resource['name'] = resource['external'] === true ? key : `${projectName}_${key}`;
     }
-    if (Object.keys(entries).length > 0) project[section] = entries;
-    else delete project[section];
+    entries[key] = resource;
   }
+}
+
+function listOf(value: unknown): Obj[] {
+  return Array.isArray(value) ? value.filter(isObj) : [];
+}
+
+function stringsOf(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/**
+ * Checks the completed tree against the model. A failure here is a value the
+ * file schema let through but the model cannot hold (or a bug in the phases
+ * before); the tree itself is returned, not zod's copy, to keep its positions.
+ */
+function validateModel(project: Obj): Project {
   const parsed = ProjectSchema.safeParse(project);
-  if (!parsed.success) {
-    // Values the file schema lets through but the model cannot use (e.g. a volume without target).
-    const issue = parsed.error.issues[0];
-    const keyPath = issue?.path.join('.') ?? '';
-    throw new ComposeFileError('TSC_SPEC_INVALID', `${keyPath} ${issue?.message ?? 'is invalid'}`, { keyPath });
-  }
-  return project as Project;
+  if (parsed.success) return project as Project;
+  const issue = parsed.error.issues[0];
+  const path = (issue?.path ?? []).map((p) => (typeof p === 'symbol' ? String(p) : p));
+  const keyPath = formatKeyPath(path);
+  const service = path[0] === 'services' && path.length > 1 ? String(path[1]) : undefined;
+  const message = issue?.message ?? 'is invalid';
+  throw new ComposeFileError('TSC_SPEC_INVALID', keyPath === '' ? message : `${keyPath} ${message}`, { keyPath, service });
 }
