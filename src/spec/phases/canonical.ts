@@ -107,18 +107,16 @@ class Run {
 
 // ---- the table --------------------------------------------------------------
 
-const TABLE: Array<[pattern: string, transformer: Transformer]> = [];
-const PATTERNS: Array<[segments: string[], transformer: Transformer]> = [];
-
-function on(patterns: string | string[], transformer: Transformer): void {
-  for (const pattern of Array.isArray(patterns) ? patterns : [patterns]) {
-    TABLE.push([pattern, transformer]);
-    PATTERNS.push([pattern.split('.'), transformer]);
-  }
+/** One row of the table: a dotted path pattern and what rewrites the value there. */
+interface Rule {
+  pattern: string;
+  segments: readonly string[];
+  transformer: Transformer;
 }
 
 function findTransformer(path: Path): Transformer | undefined {
-  for (const [segments, transformer] of PATTERNS) {
+  for (const rule of RULES) {
+    const { segments } = rule;
     if (segments.length !== path.length) continue;
     let matches = true;
     for (let i = 0; i < segments.length; i++) {
@@ -127,14 +125,14 @@ function findTransformer(path: Path): Transformer | undefined {
         break;
       }
     }
-    if (matches) return transformer;
+    if (matches) return rule.transformer;
   }
   return undefined;
 }
 
 /** The path patterns this phase rewrites (for documentation and tests). */
 export function canonicalPatterns(): string[] {
-  return TABLE.map(([pattern]) => pattern);
+  return RULES.map((rule) => rule.pattern);
 }
 
 // ---- scalars ------------------------------------------------------------------
@@ -909,6 +907,8 @@ function mergeEnvironment(service: Obj, path: Path, run: Run): void {
   }
   Object.assign(merged, own);
   run.ctx.positions.copyAll(own, merged);
+  // Like compose-go's omitempty: no environment key for an empty result nobody wrote.
+  if (Object.keys(merged).length === 0 && service['environment'] === undefined) return;
   service['environment'] = merged;
 }
 
@@ -953,167 +953,178 @@ function checkResourceAgreement(service: Obj, path: Path, run: Run): void {
   }
 }
 
-// ---- registrations (compose-go's transformers map, plus the type casts) -------------
+// ---- the rules (compose-go's transformers map, plus the type casts) -----------
 
 const S = 'services.*';
 
-on(S, toService);
+function buildRules(): Rule[] {
+  const rules: Rule[] = [];
+  const rule = (patterns: string | string[], transformer: Transformer): void => {
+    for (const pattern of Array.isArray(patterns) ? patterns : [patterns]) rules.push({ pattern, segments: pattern.split('.'), transformer });
+  };
 
-// Types compose-go casts after interpolation (loader/interpolate.go) and decodes (types/).
-on(
-  [
-    'cpu_count',
-    'cpu_period',
-    'cpu_quota',
-    'cpu_rt_period',
-    'cpu_rt_runtime',
-    'cpu_shares',
-    'oom_score_adj',
-    'pids_limit',
-    'scale',
-    'mem_swappiness',
-    'blkio_config.weight',
-    'blkio_config.weight_device.*.weight',
-    'healthcheck.retries',
-    'deploy.replicas',
-    'deploy.update_config.parallelism',
-    'deploy.rollback_config.parallelism',
-    'deploy.restart_policy.max_attempts',
-    'deploy.placement.max_replicas_per_node',
-    'deploy.resources.limits.pids',
-    'deploy.resources.reservations.pids',
-    'deploy.resources.limits.generic_resources.*.discrete_resource_spec.value',
-    'deploy.resources.reservations.generic_resources.*.discrete_resource_spec.value',
-    'networks.*.priority',
-    'networks.*.gw_priority',
-    'volumes.*.tmpfs.mode',
-  ].map((p) => `${S}.${p}`),
-  toInt,
-);
-on(
-  [
-    'cpus',
-    'cpu_percent',
-    'deploy.resources.limits.cpus',
-    'deploy.resources.reservations.cpus',
-    'deploy.update_config.max_failure_ratio',
-    'deploy.rollback_config.max_failure_ratio',
-  ].map((p) => `${S}.${p}`),
-  toFloat,
-);
-// Pointer booleans in compose-go: false is kept.
-on(['init', 'attach'].map((p) => `${S}.${p}`), toBool);
-// Plain booleans in compose-go: false is dropped, as docker compose config prints them.
-on(
-  [
-    'privileged',
-    'read_only',
-    'stdin_open',
-    'tty',
-    'oom_kill_disable',
-    'use_api_socket',
-    'volumes.*.read_only',
-    'volumes.*.volume.nocopy',
-    'healthcheck.disable',
-    'build.no_cache',
-    'build.pull',
-    'build.privileged',
-    'develop.watch.*.initial_sync',
-    'develop.watch.*.exec.privileged',
-    'post_start.*.privileged',
-    'pre_stop.*.privileged',
-    'pre_start.*.privileged',
-    'post_start.*.per_replica',
-    'pre_stop.*.per_replica',
-    'pre_start.*.per_replica',
-  ].map((p) => `${S}.${p}`),
-  toFlag,
-);
-on(`${S}.volumes.*.bind.create_host_path`, toBool);
-on(
-  [
-    'mem_limit',
-    'mem_reservation',
-    'memswap_limit',
-    'shm_size',
-    'build.shm_size',
-    'deploy.resources.limits.memory',
-    'deploy.resources.reservations.memory',
-    'volumes.*.tmpfs.size',
-    'blkio_config.device_read_bps.*.rate',
-    'blkio_config.device_read_iops.*.rate',
-    'blkio_config.device_write_bps.*.rate',
-    'blkio_config.device_write_iops.*.rate',
-  ].map((p) => `${S}.${p}`),
-  toBytes,
-);
-on(
-  [
-    'stop_grace_period',
-    'healthcheck.interval',
-    'healthcheck.timeout',
-    'healthcheck.start_period',
-    'healthcheck.start_interval',
-    'deploy.restart_policy.delay',
-    'deploy.restart_policy.window',
-    'deploy.update_config.delay',
-    'deploy.update_config.monitor',
-    'deploy.rollback_config.delay',
-    'deploy.rollback_config.monitor',
-  ].map((p) => `${S}.${p}`),
-  toDuration,
-);
+  rule(S, toService);
 
-// Short syntax → long syntax.
-on(`${S}.ports`, toPorts);
-on(`${S}.volumes`, toVolumes);
-on(`${S}.volumes.*`, toVolumeMount);
-on(`${S}.volumes.*.bind`, toVolumeBind);
-on(`${S}.volumes.*.volume.labels`, toStringMap);
-on(`${S}.depends_on`, toDependsOn);
-on(`${S}.environment`, toEnvironment);
-on(`${S}.env_file`, toEnvFiles);
-on([`${S}.label_file`, `${S}.dns_search`, `${S}.tmpfs`, `${S}.expose`, `${S}.group_add`], toStringList);
-on(`${S}.dns`, toDnsList);
-on([`${S}.labels`, `${S}.annotations`, `${S}.sysctls`, `${S}.storage_opt`, `${S}.deploy.labels`, `${S}.logging.options`], toStringMap);
-on(`${S}.networks.*.driver_opts`, toStringMap);
-on(`${S}.logging`, toLogging);
-on([`${S}.extra_hosts`, `${S}.build.extra_hosts`], toHostsList);
-on([`${S}.command`, `${S}.entrypoint`], toCommand);
-on([`${S}.post_start.*.command`, `${S}.pre_stop.*.command`, `${S}.pre_start.*.command`, `${S}.develop.watch.*.exec.command`], toCommand);
-on(
-  [`${S}.post_start.*.environment`, `${S}.pre_stop.*.environment`, `${S}.pre_start.*.environment`, `${S}.develop.watch.*.exec.environment`],
-  toResolvedEnvironment,
-);
-on([`${S}.develop.watch.*.ignore`, `${S}.develop.watch.*.include`], toStringList);
-on(`${S}.healthcheck`, toHealthcheck);
-on(`${S}.build`, toBuild);
-on(`${S}.build.args`, toResolvedEnvironment);
-on(`${S}.build.labels`, toStringMap);
-on(`${S}.build.additional_contexts`, toKeyValueStrict);
-on(`${S}.build.ssh`, toSsh);
-on([`${S}.build.provenance`, `${S}.build.sbom`], toText);
-on([`${S}.build.cache_from`, `${S}.build.cache_to`, `${S}.build.tags`, `${S}.build.platforms`, `${S}.build.entitlements`], toStringList);
-on([`${S}.secrets`, `${S}.configs`, `${S}.build.secrets`], toFileReferences);
-on([`${S}.secrets.*`, `${S}.configs.*`, `${S}.build.secrets.*`], toFileReference);
-on([`${S}.ulimits.*`, `${S}.build.ulimits.*`], toUlimit);
-on(`${S}.devices.*`, toDeviceMapping);
-on([`${S}.deploy.resources.limits.devices.*`, `${S}.deploy.resources.reservations.devices.*`, `${S}.gpus.*`], toDeviceRequest);
-on(`${S}.gpus`, toGpus);
-on([`${S}.networks`, `${S}.models`], toNameMap);
-on(`${S}.networks.*`, toServiceNetwork);
-on(`${S}.extends`, toExtends);
-on(`${S}.provider.options`, toMultiOptions);
+  // Types compose-go casts after interpolation (loader/interpolate.go) and decodes (types/).
+  rule(
+    [
+      'cpu_count',
+      'cpu_period',
+      'cpu_quota',
+      'cpu_rt_period',
+      'cpu_rt_runtime',
+      'cpu_shares',
+      'oom_score_adj',
+      'pids_limit',
+      'scale',
+      'mem_swappiness',
+      'blkio_config.weight',
+      'blkio_config.weight_device.*.weight',
+      'healthcheck.retries',
+      'deploy.replicas',
+      'deploy.update_config.parallelism',
+      'deploy.rollback_config.parallelism',
+      'deploy.restart_policy.max_attempts',
+      'deploy.placement.max_replicas_per_node',
+      'deploy.resources.limits.pids',
+      'deploy.resources.reservations.pids',
+      'deploy.resources.limits.generic_resources.*.discrete_resource_spec.value',
+      'deploy.resources.reservations.generic_resources.*.discrete_resource_spec.value',
+      'networks.*.priority',
+      'networks.*.gw_priority',
+      'volumes.*.tmpfs.mode',
+    ].map((p) => `${S}.${p}`),
+    toInt,
+  );
+  rule(
+    [
+      'cpus',
+      'cpu_percent',
+      'deploy.resources.limits.cpus',
+      'deploy.resources.reservations.cpus',
+      'deploy.update_config.max_failure_ratio',
+      'deploy.rollback_config.max_failure_ratio',
+    ].map((p) => `${S}.${p}`),
+    toFloat,
+  );
+  // Pointer booleans in compose-go: false is kept.
+  rule(['init', 'attach'].map((p) => `${S}.${p}`), toBool);
+  // Plain booleans in compose-go: false is dropped, as docker compose config prints them.
+  rule(
+    [
+      'privileged',
+      'read_only',
+      'stdin_open',
+      'tty',
+      'oom_kill_disable',
+      'use_api_socket',
+      'volumes.*.read_only',
+      'volumes.*.volume.nocopy',
+      'healthcheck.disable',
+      'build.no_cache',
+      'build.pull',
+      'build.privileged',
+      'develop.watch.*.initial_sync',
+      'develop.watch.*.exec.privileged',
+      'post_start.*.privileged',
+      'pre_stop.*.privileged',
+      'pre_start.*.privileged',
+      'post_start.*.per_replica',
+      'pre_stop.*.per_replica',
+      'pre_start.*.per_replica',
+    ].map((p) => `${S}.${p}`),
+    toFlag,
+  );
+  rule(`${S}.volumes.*.bind.create_host_path`, toBool);
+  rule(
+    [
+      'mem_limit',
+      'mem_reservation',
+      'memswap_limit',
+      'shm_size',
+      'build.shm_size',
+      'deploy.resources.limits.memory',
+      'deploy.resources.reservations.memory',
+      'volumes.*.tmpfs.size',
+      'blkio_config.device_read_bps.*.rate',
+      'blkio_config.device_read_iops.*.rate',
+      'blkio_config.device_write_bps.*.rate',
+      'blkio_config.device_write_iops.*.rate',
+    ].map((p) => `${S}.${p}`),
+    toBytes,
+  );
+  rule(
+    [
+      'stop_grace_period',
+      'healthcheck.interval',
+      'healthcheck.timeout',
+      'healthcheck.start_period',
+      'healthcheck.start_interval',
+      'deploy.restart_policy.delay',
+      'deploy.restart_policy.window',
+      'deploy.update_config.delay',
+      'deploy.update_config.monitor',
+      'deploy.rollback_config.delay',
+      'deploy.rollback_config.monitor',
+    ].map((p) => `${S}.${p}`),
+    toDuration,
+  );
 
-// Top-level resources.
-on(['networks.*', 'volumes.*', 'secrets.*', 'configs.*'], toResource);
-on(
-  ['networks.*.labels', 'volumes.*.labels', 'secrets.*.labels', 'configs.*.labels', 'networks.*.driver_opts', 'volumes.*.driver_opts'],
-  toStringMap,
-);
-on(['secrets.*.driver_opts', 'networks.*.ipam.options', 'networks.*.ipam.config.*.aux_addresses'], toStringMap);
-on(['networks.*.internal', 'networks.*.attachable'], toFlag);
-on(['networks.*.enable_ipv4', 'networks.*.enable_ipv6'], toBool);
-on('models.*.context_size', toInt);
-on('models.*.runtime_flags', toStringList);
-on('include.*', toIncludeEntry);
+  // Short syntax → long syntax.
+  rule(`${S}.ports`, toPorts);
+  rule(`${S}.volumes`, toVolumes);
+  rule(`${S}.volumes.*`, toVolumeMount);
+  rule(`${S}.volumes.*.bind`, toVolumeBind);
+  rule(`${S}.volumes.*.volume.labels`, toStringMap);
+  rule(`${S}.depends_on`, toDependsOn);
+  rule(`${S}.environment`, toEnvironment);
+  rule(`${S}.env_file`, toEnvFiles);
+  rule([`${S}.label_file`, `${S}.dns_search`, `${S}.tmpfs`, `${S}.expose`, `${S}.group_add`], toStringList);
+  rule(`${S}.dns`, toDnsList);
+  rule([`${S}.labels`, `${S}.annotations`, `${S}.sysctls`, `${S}.storage_opt`, `${S}.deploy.labels`, `${S}.logging.options`], toStringMap);
+  rule(`${S}.networks.*.driver_opts`, toStringMap);
+  rule(`${S}.logging`, toLogging);
+  rule([`${S}.extra_hosts`, `${S}.build.extra_hosts`], toHostsList);
+  rule([`${S}.command`, `${S}.entrypoint`], toCommand);
+  rule([`${S}.post_start.*.command`, `${S}.pre_stop.*.command`, `${S}.pre_start.*.command`, `${S}.develop.watch.*.exec.command`], toCommand);
+  rule(
+    [`${S}.post_start.*.environment`, `${S}.pre_stop.*.environment`, `${S}.pre_start.*.environment`, `${S}.develop.watch.*.exec.environment`],
+    toResolvedEnvironment,
+  );
+  rule([`${S}.develop.watch.*.ignore`, `${S}.develop.watch.*.include`], toStringList);
+  rule(`${S}.healthcheck`, toHealthcheck);
+  rule(`${S}.build`, toBuild);
+  rule(`${S}.build.args`, toResolvedEnvironment);
+  rule(`${S}.build.labels`, toStringMap);
+  rule(`${S}.build.additional_contexts`, toKeyValueStrict);
+  rule(`${S}.build.ssh`, toSsh);
+  rule([`${S}.build.provenance`, `${S}.build.sbom`], toText);
+  rule([`${S}.build.cache_from`, `${S}.build.cache_to`, `${S}.build.tags`, `${S}.build.platforms`, `${S}.build.entitlements`], toStringList);
+  rule([`${S}.secrets`, `${S}.configs`, `${S}.build.secrets`], toFileReferences);
+  rule([`${S}.secrets.*`, `${S}.configs.*`, `${S}.build.secrets.*`], toFileReference);
+  rule([`${S}.ulimits.*`, `${S}.build.ulimits.*`], toUlimit);
+  rule(`${S}.devices.*`, toDeviceMapping);
+  rule([`${S}.deploy.resources.limits.devices.*`, `${S}.deploy.resources.reservations.devices.*`, `${S}.gpus.*`], toDeviceRequest);
+  rule(`${S}.gpus`, toGpus);
+  rule([`${S}.networks`, `${S}.models`], toNameMap);
+  rule(`${S}.networks.*`, toServiceNetwork);
+  rule(`${S}.extends`, toExtends);
+  rule(`${S}.provider.options`, toMultiOptions);
+
+  // Top-level resources.
+  rule(['networks.*', 'volumes.*', 'secrets.*', 'configs.*'], toResource);
+  rule(
+    ['networks.*.labels', 'volumes.*.labels', 'secrets.*.labels', 'configs.*.labels', 'networks.*.driver_opts', 'volumes.*.driver_opts'],
+    toStringMap,
+  );
+  rule(['secrets.*.driver_opts', 'configs.*.driver_opts', 'networks.*.ipam.options', 'networks.*.ipam.config.*.aux_addresses'], toStringMap);
+  rule(['networks.*.internal', 'networks.*.attachable'], toFlag);
+  rule(['networks.*.enable_ipv4', 'networks.*.enable_ipv6'], toBool);
+  rule('models.*.context_size', toInt);
+  rule('models.*.runtime_flags', toStringList);
+  rule('include.*', toIncludeEntry);
+
+  return rules;
+}
+
+const RULES: readonly Rule[] = Object.freeze(buildRules());

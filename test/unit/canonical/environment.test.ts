@@ -124,3 +124,11 @@ describe('other key/value maps', () => {
     assert.deepEqual(service('services:\n  web:\n    build: {context: ., args: {N: 3, E: null}}\n', { env: { E: 'e' } }).build.args, { N: '3', E: 'e' });
   });
 });
+
+describe('env_file without values', () => {
+  it('adds no environment key when the files bring nothing', () => {
+    const web = service('services:\n  web:\n    env_file: [{path: /p/none.env, required: false}]\n');
+    assert.equal('environment' in web, false);
+    assert.deepEqual(service('services:\n  web:\n    env_file: [{path: /p/none.env, required: false}]\n    environment: {}\n').environment, {});
+  });
+});

@@ -12,6 +12,11 @@ import { FIXTURES_DIR, sharedAvailable } from '../../support/paths.js';
 import { loadForTest } from '../../support/load.js';
 import type { LoadResult } from '../../../src/spec/loader.js';
 import { runCanonical } from './support.js';
+import { toCanonical } from '../../../src/spec/phases/canonical.js';
+import { applyDefaults } from '../../../src/spec/phases/defaults.js';
+import { PositionTable } from '../../../src/spec/positions.js';
+import { createFsReader } from '../../../src/cli/fs-reader.js';
+import type { ComposeTree, LoadContext } from '../../../src/spec/context.js';
 
 const available = sharedAvailable();
 const dirOf = (rel: string): string => path.join(FIXTURES_DIR, rel);
@@ -106,6 +111,17 @@ describe('shared fixtures, canonical facts', { skip: !available && 'shared fixtu
     assert.equal(volumes['another-volume'].name, 'user_specified_name');
     assert.deepEqual((r.project.secrets as any).secret2, { external: true, name: 'my_secret' });
     assert.equal((r.project.configs as any).config4.file, path.join(os.homedir(), 'config_data'));
+  });
+
+  it('canonical output is a fixed point: canonicalizing it again changes nothing', () => {
+    const r = load('compose-go/cg-full-example', 'full-example.yml', { QUX: 'q' }, true);
+    const ctx: LoadContext = { reader: createFsReader(), positions: new PositionTable(), warnings: [], homeDir: os.homedir() };
+    const once = JSON.parse(JSON.stringify(r.project)) as ComposeTree;
+    const twice = applyDefaults(toCanonical(structuredClone(once), ctx, { lookup: (n) => (n === 'QUX' ? 'q' : undefined) }), {
+      projectName: r.project.name,
+      workingDir: dirOf('compose-go/cg-full-example'),
+    });
+    assert.deepEqual(JSON.parse(JSON.stringify(twice)), once);
   });
 
   it('cg-full-example: QUX unset hides the env_file value, as compose-go overrides it with null', () => {
