@@ -766,10 +766,25 @@ const toFileReference: Transformer = (v, path, run) => {
   return out;
 };
 
-const toFileReferences: Transformer = (v, path, run) => {
+/**
+ * Service secrets/configs lists; one mount per target, later entries winning
+ * (compose-go's mountIndexer: a secret without target lands in /run/secrets/<source>, a config in /<source>).
+ */
+function fileReferences(defaultDir: string | undefined): Transformer {
+  return (v, path, run) => {
+    if (v === null) return v;
+    if (!Array.isArray(v)) return run.fail(path, 'must be a list');
+    const refs = run.descend(v, path) as Obj[];
+    if (defaultDir === undefined) return refs;
+    return unique(refs, (ref) => (typeof ref['target'] === 'string' ? ref['target'] : `${defaultDir}/${scalarText(ref['source'])}`), run);
+  };
+}
+
+/** `devices` lists: one mapping per container path. */
+const toDeviceMappings: Transformer = (v, path, run) => {
   if (v === null) return v;
   if (!Array.isArray(v)) return run.fail(path, 'must be a list');
-  return run.descend(v, path);
+  return unique(run.descend(v, path) as Obj[], (d) => scalarText(d['target'] ?? d['source']), run);
 };
 
 /** `nofile: 1024` → `{soft: 1024, hard: 1024}`. */
@@ -1100,7 +1115,10 @@ function buildRules(): Rule[] {
   rule(`${S}.build.ssh`, toSsh);
   rule([`${S}.build.provenance`, `${S}.build.sbom`], toText);
   rule([`${S}.build.cache_from`, `${S}.build.cache_to`, `${S}.build.tags`, `${S}.build.platforms`, `${S}.build.entitlements`], toStringList);
-  rule([`${S}.secrets`, `${S}.configs`, `${S}.build.secrets`], toFileReferences);
+  rule(`${S}.secrets`, fileReferences('/run/secrets'));
+  rule(`${S}.configs`, fileReferences(''));
+  rule(`${S}.build.secrets`, fileReferences(undefined));
+  rule(`${S}.devices`, toDeviceMappings);
   rule([`${S}.secrets.*`, `${S}.configs.*`, `${S}.build.secrets.*`], toFileReference);
   rule([`${S}.ulimits.*`, `${S}.build.ulimits.*`], toUlimit);
   rule(`${S}.devices.*`, toDeviceMapping);

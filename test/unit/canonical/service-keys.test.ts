@@ -373,3 +373,17 @@ describe('what the phase leaves alone', () => {
 function canonicalOf(yaml: string): any {
   return runCanonical(yaml).output;
 }
+
+describe('one mount per target', () => {
+  it('secrets, configs and devices with the same target collapse, later entries winning in place', () => {
+    const web = service(`services:
+  web:
+    secrets: [token, {source: token, mode: "0400"}, {source: other, target: /run/secrets/x}]
+    configs: [conf, {source: conf, target: /conf, uid: "1"}]
+    devices: ["/dev/a:/dev/x", {source: /dev/b, target: /dev/x}, "/dev/c"]
+`);
+    assert.deepEqual(web.secrets, [{ source: 'token', mode: 0o400 }, { source: 'other', target: '/run/secrets/x' }]);
+    assert.deepEqual(web.configs, [{ source: 'conf', target: '/conf', uid: '1' }]);
+    assert.deepEqual(web.devices, [{ source: '/dev/b', target: '/dev/x' }, { source: '/dev/c', target: '/dev/c', permissions: 'rwm' }]);
+  });
+});
