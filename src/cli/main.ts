@@ -23,8 +23,31 @@ export interface Command {
 
 type CommandLoader = () => Promise<{ command: Command }>;
 
+const lifecycle = (verb: string): CommandLoader => async () => ({ command: (await import('./commands/lifecycle.js')).lifecycleCommand(verb) });
+const query = (name: 'ls' | 'events' | 'wait' | 'port' | 'stats'): CommandLoader => async () => ({ command: (await import('./commands/queries.js'))[name] });
+
 const COMMANDS: Record<string, CommandLoader> = {
   config: () => import('./commands/config.js'),
+  cp: () => import('./commands/cp.js'),
+  create: async () => ({ command: (await import('./commands/up.js')).createCommand }),
+  down: () => import('./commands/down.js'),
+  engine: () => import('./commands/engine.js'),
+  events: query('events'),
+  kill: lifecycle('kill'),
+  logs: () => import('./commands/logs.js'),
+  ls: query('ls'),
+  pause: lifecycle('pause'),
+  port: query('port'),
+  ps: () => import('./commands/ps.js'),
+  restart: lifecycle('restart'),
+  start: lifecycle('start'),
+  stats: query('stats'),
+  stop: lifecycle('stop'),
+  top: () => import('./commands/top.js'),
+  unpause: lifecycle('unpause'),
+  up: () => import('./commands/up.js'),
+  volume: () => import('./commands/volume.js'),
+  wait: query('wait'),
   exec: () => import('./commands/exec.js'),
   image: () => import('./commands/image.js'),
   images: async () => {
@@ -34,13 +57,33 @@ const COMMANDS: Record<string, CommandLoader> = {
   login: () => import('./commands/login.js'),
   logout: async () => ({ command: (await import('./commands/login.js')).logout }),
   pull: () => import('./commands/pull.js'),
-  rm: () => import('./commands/rm.js'),
+  rm: lifecycle('rm'),
   run: () => import('./commands/run.js'),
   version: () => import('./commands/version.js'),
 };
 
 const SUMMARIES: Record<string, string> = {
   config: 'Parse, resolve and render compose file in canonical format',
+  cp: 'Copy files/folders between a service container and the local filesystem',
+  create: 'Creates containers for a service',
+  down: 'Stop and remove containers, networks',
+  engine: 'Manage the tsc-compose engine (run, status, stop, logs, install)',
+  events: 'Receive real time events from containers',
+  kill: 'Force stop service containers',
+  logs: 'View output from containers',
+  ls: 'List running compose projects',
+  pause: 'Pause services',
+  port: 'Print the public port for a port binding',
+  ps: 'List containers',
+  restart: 'Restart service containers',
+  start: 'Start services',
+  stats: 'Display a live stream of container(s) resource usage statistics',
+  stop: 'Stop services',
+  top: 'Display the running processes',
+  unpause: 'Unpause services',
+  up: 'Create and start containers',
+  volume: 'Manage volumes',
+  wait: 'Block until containers of all (or specified) services stop',
   exec: 'Execute a command in a running container',
   image: 'Manage images: import, ls, rm, inspect',
   images: 'List images',

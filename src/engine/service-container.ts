@@ -125,10 +125,54 @@ function mountsFor(ctx: TranslateContext, containerId: string): UserMount[] {
       throw new TscComposeError('TSC_VOLUME_TYPE', 'unsupported', `volume type "${v.type}" is not supported yet`, { service: serviceName });
     }
   }
+  out.push(...fileObjectMounts(ctx, containerId));
   for (const entry of service.tmpfs ?? []) {
     const [target, opts = ''] = entry.split(':');
     const size = /size=(\d+)/.exec(opts)?.[1];
     out.push({ type: 'tmpfs', target: target as string, tmpfsSize: size ? Number(size) : undefined });
+  }
+  return out;
+}
+
+/**
+ * `secrets:` and `configs:` of the service: a file source is bind-mounted
+ * read-only at the target; `environment:` and `content:` sources are written
+ * into the container's runtime directory (mode and owner applied) and mounted
+ * from there, so their values never land in the image or a volume.
+ */
+function fileObjectMounts(ctx: TranslateContext, containerId: string): UserMount[] {
+  const { service, serviceName, project } = ctx;
+  const out: UserMount[] = [];
+  const dir = path.join(ctx.runtime.paths(containerId).runDir, 'files');
+  const sections = [
+    ['secrets', service.secrets ?? [], project.secrets ?? {}],
+    ['configs', service.configs ?? [], project.configs ?? {}],
+  ] as const;
+  for (const [kind, refs, declared] of sections) {
+    refs.forEach((ref, index) => {
+      const def = declared[ref.source];
+      if (!def) throw new TscComposeError('TSC_FILE_OBJECT_UNDEFINED', 'invalid', `service "${serviceName}" refers to undefined ${kind.slice(0, -1)} ${ref.source}`, { service: serviceName });
+      const target = ref.target ?? (kind === 'secrets' ? `/run/secrets/${ref.source}` : `/${ref.source}`);
+      const absoluteTarget = target.startsWith('/') ? target : kind === 'secrets' ? `/run/secrets/${target}` : `/${target}`;
+      let source: string;
+      if (def.file !== undefined) {
+        if (!fs.existsSync(def.file)) throw new TscComposeError('TSC_FILE_OBJECT_MISSING', 'not-found', `${kind.slice(0, -1)} "${ref.source}": file ${def.file} does not exist`, { service: serviceName });
+        source = def.file;
+      } else if (def.environment !== undefined || def.content !== undefined) {
+        const value = def.content ?? process.env[def.environment as string];
+        if (value === undefined) throw new TscComposeError('TSC_FILE_OBJECT_MISSING', 'not-found', `${kind.slice(0, -1)} "${ref.source}": environment variable ${def.environment} is not set`, { service: serviceName });
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        source = path.join(dir, `${kind}-${index}`);
+        fs.writeFileSync(source, value, { mode: ref.mode ?? 0o444 });
+        fs.chmodSync(source, ref.mode ?? 0o444);
+        fs.chownSync(source, ref.uid !== undefined ? Number(ref.uid) : 0, ref.gid !== undefined ? Number(ref.gid) : 0);
+      } else if (def.external) {
+        throw new TscComposeError('TSC_FILE_OBJECT_EXTERNAL', 'unsupported', `external ${kind} need a swarm; "${ref.source}" cannot be provided`, { service: serviceName });
+      } else {
+        throw new TscComposeError('TSC_FILE_OBJECT_INVALID', 'invalid', `${kind.slice(0, -1)} "${ref.source}" has no file, environment or content`, { service: serviceName });
+      }
+      out.push({ type: 'bind', source, target: absoluteTarget, readOnly: true });
+    });
   }
   return out;
 }

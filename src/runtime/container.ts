@@ -210,7 +210,12 @@ export class Runtime {
   async start(
     config: ContainerConfig,
     service?: string,
-    opts: { stdin?: NodeJS.ReadableStream; terminal?: { rows: number; cols: number; output: NodeJS.WritableStream } } = {},
+    opts: {
+      stdin?: NodeJS.ReadableStream;
+      terminal?: { rows: number; cols: number; output: NodeJS.WritableStream };
+      /** Log rotation by the monitor (logging.options max-size / max-file). */
+      log?: { maxSize?: number | undefined; maxFiles?: number | undefined };
+    } = {},
   ): Promise<ContainerState & { consoleDone?: Promise<void>; warnings: string[] }> {
     const p = this.paths(config.id);
     fs.rmSync(p.status, { force: true });
@@ -221,7 +226,8 @@ export class Runtime {
       const applied = await cgroup.apply(config.resources);
       const warnings = applied.warnings.map((w) => `${w.resource}: ${w.message}`);
       const tty = opts.terminal ? { rows: opts.terminal.rows, cols: opts.terminal.cols, winsizeFile: path.join(p.runDir, 'winsize') } : undefined;
-      const spec = { ...buildSpec(config, p), stdinFromEngine: opts.stdin !== undefined, tty };
+      const rotation = opts.log?.maxSize ? { logMaxSize: opts.log.maxSize, logMaxFiles: opts.log.maxFiles ?? 1 } : {};
+      const spec = { ...buildSpec(config, p), ...rotation, stdinFromEngine: opts.stdin !== undefined, tty };
       const started = await spawnContainer(spec, p.spec, p.shimLog, (pid) => cgroup.addProcess(pid), service);
       if (opts.stdin && started.stdin) {
         const sink = started.stdin;
@@ -245,6 +251,11 @@ export class Runtime {
       await cgroup.destroy();
       throw err;
     }
+  }
+
+  /** The container's cgroup (freeze, stats, pids), in whichever cgroup layout this host has. */
+  cgroup(id: string): ReturnType<typeof createCgroupManager> {
+    return createCgroupManager({ parent: CGROUP_PARENT, name: id });
   }
 
   state(id: string): ContainerState | undefined {

@@ -1,13 +1,11 @@
 /** `tsc-compose run`: one container for a service, in the foreground; its exit code becomes ours. */
-import * as fs from 'node:fs';
 import type { Command } from '../main.js';
 import { flag, listOption, parseOptions, stringOption } from '../args.js';
-import { loadFromCli } from '../load.js';
-import { openHost } from '../host.js';
-import { printWarnings } from './config.js';
 import { TscComposeError, UsageError } from '../../errors/index.js';
-import { translateService } from '../../engine/service-container.js';
-import { resolveServiceImage } from '../../engine/images.js';
+import type { RunOverrides } from '../../engine/service-container.js';
+import { loadProjectRef, runStreamed, withEngine } from '../session.js';
+import { Runtime } from '../../runtime/container.js';
+import { stateLayout, stateRoots } from '../../state/roots.js';
 import { followLog } from '../../runtime/logs.js';
 import { splitShellWords } from '../../util/shell-words.js';
 
@@ -34,12 +32,9 @@ export const command: Command = {
     const { options, positionals } = parseOptions(args, OPTIONS, true);
     const [serviceName, ...command] = positionals;
     if (!serviceName) throw new UsageError('run requires a SERVICE');
-    const loaded = loadFromCli(global, { services: [serviceName] });
-    printWarnings(loaded.warnings, io.stderr);
-    const service = loaded.project.services[serviceName];
+    const ref = loadProjectRef(global, io);
+    const service = ref.project.services[serviceName];
     if (!service) throw new TscComposeError('TSC_NO_SUCH_SERVICE', 'not-found', `no such service: ${serviceName}`);
-    const host = openHost();
-    const image = await resolveServiceImage(host, serviceName, service, stringOption(options, 'pull'), io);
     const environment: Record<string, string> = {};
     for (const e of listOption(options, 'env')) {
       const i = e.indexOf('=');
@@ -49,87 +44,89 @@ export const command: Command = {
       } else environment[e.slice(0, i)] = e.slice(i + 1);
     }
     const entrypoint = stringOption(options, 'entrypoint');
-    const config = translateService({
-      project: loaded.project,
-      serviceName,
-      service,
-      image,
-      runtime: host.runtime,
-      volumes: host.volumes,
-      scratchDir: host.scratchDir,
-      hostResolvConf: fs.existsSync('/etc/resolv.conf') ? fs.readFileSync('/etc/resolv.conf', 'utf8') : '',
-      overrides: {
-        command: command.length > 0 ? command : undefined,
-        entrypoint: entrypoint === undefined ? undefined : entrypoint === '' ? [] : splitShellWords(entrypoint),
-        environment,
-        user: stringOption(options, 'user'),
-        workingDir: stringOption(options, 'workdir'),
-        name: stringOption(options, 'name'),
-        oneOff: true,
-      },
-    });
-    const runtime = host.runtime;
-    runtime.create(config);
-    // Like docker compose run: a terminal when ours is one (or -t, or tty: true), none with -T; stdin attached in the foreground.
-    const detach = flag(options, 'detach');
-    const ourTerminal = process.stdin.isTTY === true && process.stdout.isTTY === true;
-    const useTty = !detach && !flag(options, 'no-TTY') && (flag(options, 'tty') || service.tty === true || ourTerminal);
-    let consoleDone: Promise<void> | undefined;
-    const onResize = (): void => runtime.resizeTerminal(config.id, process.stdout.rows ?? 24, process.stdout.columns ?? 80);
-    try {
-      const started = await runtime.start(
-        config,
-        serviceName,
-        detach
-          ? {}
-          : useTty
-            ? { stdin: process.stdin, terminal: { rows: process.stdout.rows ?? 24, cols: process.stdout.columns ?? 80, output: process.stdout } }
-            : { stdin: process.stdin },
-      );
-      consoleDone = started.consoleDone;
-      for (const w of started.warnings) io.stderr.write(`WARN[0000] ${serviceName}: ${w}\n`);
-    } catch (err) {
-      await runtime.remove(config.id);
-      throw err;
-    }
-    if (useTty && process.stdin.isTTY) {
-      process.stdin.setRawMode(true);
-      process.stdout.on('resize', onResize);
-    }
-    if (flag(options, 'detach')) {
-      io.stdout.write(`${config.name}\n`);
-      return 0;
-    }
-    let stopping = false;
-    const stop = (): void => {
-      if (stopping) {
-        void runtime.kill(config.id, 'SIGKILL').catch(() => undefined);
-        return;
-      }
-      stopping = true;
-      void runtime.stop(config.id, config.stopSignal, config.stopTimeoutMs);
+    const overrides: RunOverrides = {
+      command: command.length > 0 ? command : undefined,
+      entrypoint: entrypoint === undefined ? undefined : entrypoint === '' ? [] : splitShellWords(entrypoint),
+      environment,
+      user: stringOption(options, 'user'),
+      workingDir: stringOption(options, 'workdir'),
+      name: stringOption(options, 'name'),
+      oneOff: true,
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    try {
-      if (consoleDone) await consoleDone;
-      else {
-        await followLog(runtime.paths(config.id).log, () => !runtime.isRunning(config.id), (r) => {
-          (r.stream === 'stderr' ? io.stderr : io.stdout).write(r.partial ? r.text : `${r.text}\n`);
-        });
+    const detach = flag(options, 'detach');
+    return withEngine(async (client) => {
+      // The engine creates it (networks, addresses, dependencies started); attached, we start it here so it gets our terminal.
+      const created = (await runStreamed(
+        client,
+        '/v1/run',
+        { ref, service: serviceName, overrides, detach, pull: stringOption(options, 'pull'), noDeps: flag(options, 'no-deps') },
+        global,
+        io,
+        { title: 'Creating' },
+      )) as { id: string; name: string };
+      const removeIt = async (): Promise<void> => {
+        for await (const m of client.stream('POST', '/v1/action', { projectName: ref.project.name, services: [created.name], action: 'rm', stopFirst: true, oneOff: true, timeoutS: 0 })) void m;
+      };
+      if (detach) {
+        io.stdout.write(`${created.name}\n`);
+        return 0;
       }
-      await runtime.wait(config.id);
-      const status = await runtime.exitStatus(config.id);
-      if (status?.oomKilled) io.stderr.write(`container ${config.name} was killed: out of memory (OOMKilled)\n`);
-      return status?.exitCode ?? 1;
-    } finally {
-      if (useTty && process.stdin.isTTY) process.stdin.setRawMode(false);
-      process.stdout.off('resize', onResize);
-      process.stdin.unpipe();
-      process.stdin.destroy();
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      if (flag(options, 'rm')) await runtime.remove(config.id);
-    }
+      const runtime = new Runtime(stateLayout(stateRoots()));
+      const config = runtime.readConfig(created.id);
+      if (!config) throw new TscComposeError('TSC_NO_SUCH_CONTAINER', 'not-found', `container ${created.name} vanished`);
+      // Like docker compose run: a terminal when ours is one (or -t, or tty: true), none with -T; stdin attached.
+      const ourTerminal = process.stdin.isTTY === true && process.stdout.isTTY === true;
+      const useTty = !flag(options, 'no-TTY') && (flag(options, 'tty') || service.tty === true || ourTerminal);
+      let consoleDone: Promise<void> | undefined;
+      const onResize = (): void => runtime.resizeTerminal(config.id, process.stdout.rows ?? 24, process.stdout.columns ?? 80);
+      try {
+        const started = await runtime.start(
+          config,
+          serviceName,
+          useTty ? { stdin: process.stdin, terminal: { rows: process.stdout.rows ?? 24, cols: process.stdout.columns ?? 80, output: process.stdout } } : { stdin: process.stdin },
+        );
+        consoleDone = started.consoleDone;
+        for (const w of started.warnings) io.stderr.write(`WARN[0000] ${serviceName}: ${w}\n`);
+        await client.json('POST', '/v1/adopt', { id: created.id });
+      } catch (err) {
+        await removeIt().catch(() => undefined);
+        throw err;
+      }
+      if (useTty && process.stdin.isTTY) {
+        process.stdin.setRawMode(true);
+        process.stdout.on('resize', onResize);
+      }
+      let stopping = false;
+      const stop = (): void => {
+        if (stopping) {
+          void runtime.kill(config.id, 'SIGKILL').catch(() => undefined);
+          return;
+        }
+        stopping = true;
+        void runtime.stop(config.id, config.stopSignal, config.stopTimeoutMs);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      try {
+        if (consoleDone) await consoleDone;
+        else {
+          await followLog(runtime.paths(config.id).log, () => !runtime.isRunning(config.id), (r) => {
+            (r.stream === 'stderr' ? io.stderr : io.stdout).write(r.partial ? r.text : `${r.text}\n`);
+          });
+        }
+        await runtime.wait(config.id);
+        const status = await runtime.exitStatus(config.id);
+        if (status?.oomKilled) io.stderr.write(`container ${config.name} was killed: out of memory (OOMKilled)\n`);
+        return status?.exitCode ?? 1;
+      } finally {
+        if (useTty && process.stdin.isTTY) process.stdin.setRawMode(false);
+        process.stdout.off('resize', onResize);
+        process.stdin.unpipe();
+        process.stdin.destroy();
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        if (flag(options, 'rm')) await removeIt();
+      }
+    });
   },
 };

@@ -61,6 +61,8 @@ volumes:
     );
   });
   after(async () => {
+    cli(['down', '-v']);
+    cli(['engine', 'stop']);
     // Containers outlive the CLI by design: remove whatever a failed test left running in this state root.
     const runtime = new Runtime(stateLayout({ dataRoot: path.join(root, 'state'), runRoot: path.join(root, 'state', 'run') }));
     for (const c of runtime.list()) await runtime.remove(c.id);
@@ -124,7 +126,7 @@ volumes:
     assert.match(viaTty.stdout, /\/dev\/pts\/\d+/);
     assert.equal(viaTty.status, 4);
     assert.equal(cli(['exec', '-T', 'the-daemon', 'sh', '-c', 'tty']).stdout, 'not a tty\n');
-    assert.equal(cli(['rm', '-f', 'the-daemon']).code, 0);
+    assert.equal(cli(['rm', '-s', '-f', 'the-daemon']).code, 0);
     assert.notEqual(cli(['exec', 'daemon', 'true']).code, 0);
   });
 

@@ -1,0 +1,38 @@
+/** `cp SERVICE:SRC DEST` / `cp SRC SERVICE:DEST`: files between the host and a running service container. */
+import type { Command } from '../main.js';
+import { parseOptions, stringOption } from '../args.js';
+import { TscComposeError, UsageError } from '../../errors/index.js';
+import { projectNameOnly, withEngine } from '../session.js';
+import type { ContainerSummary } from '../../engine/api/protocol.js';
+import { copyFromContainer, copyToContainer } from '../../runtime/copy.js';
+
+function split(arg: string): { service?: string; path: string } {
+  const m = /^([a-zA-Z0-9][a-zA-Z0-9_.-]*):(.*)$/.exec(arg);
+  return m ? { service: m[1] as string, path: m[2] as string } : { path: arg };
+}
+
+export const command: Command = {
+  summary: 'Copy files/folders between a service container and the local filesystem',
+  usage: 'tsc-compose cp [--index N] SERVICE:SRC_PATH DEST_PATH | SRC_PATH SERVICE:DEST_PATH',
+  async run(args, global, io) {
+    const { options, positionals } = parseOptions(args, [
+      { name: 'index', type: 'string' },
+      { name: 'archive', short: 'a', type: 'boolean' },
+      { name: 'follow-link', short: 'L', type: 'boolean' },
+    ]);
+    const [from, to] = positionals;
+    if (!from || !to) throw new UsageError('cp requires a source and a destination');
+    const src = split(from);
+    const dest = split(to);
+    if ((src.service === undefined) === (dest.service === undefined)) throw new UsageError('cp: exactly one of source and destination must be SERVICE:PATH');
+    const service = (src.service ?? dest.service) as string;
+    const index = Number(stringOption(options, 'index') ?? '1');
+    const { name } = projectNameOnly(global, io);
+    const list = await withEngine((c) => c.json<ContainerSummary[]>('GET', `/v1/ps?project=${encodeURIComponent(name)}`));
+    const c = list.find((x) => (x.Service === service || x.Name === service) && (x.Name === service || x.Number === index) && x.State === 'running');
+    if (!c || c.Pid <= 0) throw new TscComposeError('TSC_NOT_RUNNING', 'conflict', `service "${service}" has no running container (cp needs a running one)`, { service });
+    if (src.service) copyFromContainer(c.Pid, src.path, dest.path);
+    else copyToContainer(c.Pid, src.path, dest.path);
+    return 0;
+  },
+};

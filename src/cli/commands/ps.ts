@@ -1,0 +1,64 @@
+/** `ps`: the project's containers, as a table or Docker's JSON fields. */
+import type { Command } from '../main.js';
+import { flag, listOption, parseOptions, stringOption } from '../args.js';
+import { UsageError } from '../../errors/index.js';
+import { projectNameOnly, withEngine } from '../session.js';
+import type { ContainerSummary } from '../../engine/api/protocol.js';
+import { formatTable } from '../../ui/table.js';
+
+const OPTIONS = [
+  { name: 'all', short: 'a', type: 'boolean' as const },
+  { name: 'format', type: 'string' as const },
+  { name: 'services', type: 'boolean' as const },
+  { name: 'status', type: 'string' as const, multiple: true },
+  { name: 'quiet', short: 'q', type: 'boolean' as const },
+  { name: 'filter', type: 'string' as const },
+  { name: 'no-trunc', type: 'boolean' as const },
+  { name: 'orphans', type: 'boolean' as const },
+];
+
+export function formatPorts(c: ContainerSummary): string {
+  return c.Publishers.filter((p) => p.PublishedPort > 0)
+    .map((p) => `${p.URL}:${p.PublishedPort}->${p.TargetPort}/${p.Protocol}`)
+    .join(', ');
+}
+
+export const command: Command = {
+  summary: 'List containers',
+  usage: 'tsc-compose ps [-a] [--format table|json] [--services] [--status S] [-q] [SERVICE...]',
+  async run(args, global, io) {
+    const { options, positionals } = parseOptions(args, OPTIONS);
+    const format = stringOption(options, 'format') ?? 'table';
+    if (format !== 'table' && format !== 'json') throw new UsageError(`invalid --format "${format}": expected table or json`);
+    const statuses = listOption(options, 'status');
+    const filter = stringOption(options, 'filter');
+    if (filter) {
+      const m = /^status=(.+)$/.exec(filter);
+      if (!m) throw new UsageError(`invalid --filter "${filter}": only status=STATE is supported`);
+      statuses.push(m[1] as string);
+    }
+    const { name } = projectNameOnly(global, io);
+    const all = flag(options, 'all') || statuses.length > 0;
+    const list = await withEngine((client) => client.json<ContainerSummary[]>('GET', `/v1/ps?project=${encodeURIComponent(name)}${all ? '&all=1' : ''}`));
+    const rows = list.filter((c) => !c.OneOff || all).filter((c) => (positionals.length === 0 || positionals.includes(c.Service)) && (statuses.length === 0 || statuses.includes(c.State)));
+    if (flag(options, 'services')) {
+      io.stdout.write([...new Set(rows.map((c) => c.Service))].map((s) => `${s}\n`).join(''));
+      return 0;
+    }
+    if (flag(options, 'quiet')) {
+      io.stdout.write(rows.map((c) => `${c.ID}\n`).join(''));
+      return 0;
+    }
+    if (format === 'json') {
+      io.stdout.write(`${rows.map((c) => JSON.stringify(c)).join('\n')}${rows.length ? '\n' : ''}`);
+      return 0;
+    }
+    io.stdout.write(
+      formatTable(
+        ['NAME', 'IMAGE', 'COMMAND', 'SERVICE', 'CREATED', 'STATUS', 'PORTS'],
+        rows.map((c) => [c.Name, c.Image, c.Command.length > 22 && !flag(options, 'no-trunc') ? `${c.Command.slice(0, 20)}…"` : c.Command, c.Service, c.RunningFor, c.Status, formatPorts(c)]),
+      ),
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,224 @@
+/**
+ * `up`: the engine converges the project; then, attached, the services' output
+ * with `service-1  | ` prefixes until every container has exited or Ctrl-C
+ * (first: graceful stop, second: kill). `create` is `up --no-start`.
+ */
+import type { Command, CommandIO } from '../main.js';
+import { flag, listOption, parseOptions, stringOption } from '../args.js';
+import type { GlobalOptions } from '../global-options.js';
+import { UsageError } from '../../errors/index.js';
+import { loadProjectRef, runStreamed, withEngine } from '../session.js';
+import type { EngineClient } from '../engine-client.js';
+import type { ContainerSummary, ProjectRef, UpOptions } from '../../engine/api/protocol.js';
+import { LogPrinter } from '../../ui/log-printer.js';
+
+const OPTIONS = [
+  { name: 'detach', short: 'd', type: 'boolean' as const },
+  { name: 'wait', type: 'boolean' as const },
+  { name: 'wait-timeout', type: 'string' as const },
+  { name: 'dry-run', type: 'boolean' as const },
+  { name: 'force-recreate', type: 'boolean' as const },
+  { name: 'no-recreate', type: 'boolean' as const },
+  { name: 'no-deps', type: 'boolean' as const },
+  { name: 'no-start', type: 'boolean' as const },
+  { name: 'scale', type: 'string' as const, multiple: true },
+  { name: 'remove-orphans', type: 'boolean' as const },
+  { name: 'abort-on-container-exit', type: 'boolean' as const },
+  { name: 'abort-on-container-failure', type: 'boolean' as const },
+  { name: 'exit-code-from', type: 'string' as const },
+  { name: 'attach', type: 'string' as const, multiple: true },
+  { name: 'no-attach', type: 'string' as const, multiple: true },
+  { name: 'attach-dependencies', type: 'boolean' as const },
+  { name: 'timeout', short: 't', type: 'string' as const },
+  { name: 'pull', type: 'string' as const },
+  { name: 'quiet-pull', type: 'boolean' as const },
+  { name: 'no-color', type: 'boolean' as const },
+  { name: 'no-log-prefix', type: 'boolean' as const },
+  { name: 'timestamps', type: 'boolean' as const },
+  { name: 'build', type: 'boolean' as const },
+  { name: 'no-build', type: 'boolean' as const },
+  { name: 'yes', short: 'y', type: 'boolean' as const },
+  { name: 'menu', type: 'boolean' as const },
+];
+
+function parseScale(values: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) {
+    const m = /^([^=]+)=(\d+)$/.exec(v);
+    if (!m) throw new UsageError(`invalid --scale "${v}": expected SERVICE=NUM`);
+    out[m[1] as string] = Number(m[2]);
+  }
+  return out;
+}
+
+function seconds(value: string | undefined, option: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`invalid ${option} "${value}": expected a number of seconds`);
+  return Number(value);
+}
+
+export function upCommand(noStart: boolean): Command {
+  return {
+    summary: noStart ? 'Creates containers for a service' : 'Create and start containers',
+    usage: noStart
+      ? 'tsc-compose create [--force-recreate] [--no-recreate] [--pull P] [--scale S=N] [--remove-orphans] [SERVICE...]'
+      : 'tsc-compose up [-d] [--wait] [--wait-timeout S] [--dry-run] [--force-recreate] [--no-recreate] [--no-deps] [--scale S=N] [--remove-orphans] [--abort-on-container-exit] [--exit-code-from S] [--attach S] [--no-attach S] [-t S] [--pull P] [SERVICE...]',
+    async run(args, global, io) {
+      const { options, positionals } = parseOptions(args, OPTIONS);
+      const exitCodeFrom = stringOption(options, 'exit-code-from');
+      const abort = flag(options, 'abort-on-container-exit') || exitCodeFrom !== undefined;
+      const abortOnFailure = flag(options, 'abort-on-container-failure');
+      const detach = noStart || flag(options, 'detach') || flag(options, 'wait');
+      if (detach && (abort || abortOnFailure) && !noStart) throw new UsageError('--abort-on-container-exit and --detach are incompatible');
+      if (flag(options, 'force-recreate') && flag(options, 'no-recreate')) throw new UsageError('--force-recreate and --no-recreate are incompatible');
+      const ref = loadProjectRef(global, io, positionals);
+      if (exitCodeFrom !== undefined && !ref.project.services[exitCodeFrom]) throw new UsageError(`no such service: ${exitCodeFrom}`);
+      const upOptions: UpOptions = {
+        services: positionals,
+        noStart,
+        forceRecreate: flag(options, 'force-recreate'),
+        noRecreate: flag(options, 'no-recreate'),
+        noDeps: flag(options, 'no-deps'),
+        scale: parseScale(listOption(options, 'scale')),
+        removeOrphans: flag(options, 'remove-orphans'),
+        wait: flag(options, 'wait'),
+        waitTimeoutS: seconds(stringOption(options, 'wait-timeout'), '--wait-timeout'),
+        pull: stringOption(options, 'pull'),
+        timeoutS: seconds(stringOption(options, 'timeout'), '--timeout'),
+        dryRun: flag(options, 'dry-run') || global.dryRun,
+      };
+      return withEngine(async (client) => {
+        const startedAt = new Date().toISOString();
+        await runStreamed(client, '/v1/up', { ref, options: upOptions }, global, io, {
+          title: upOptions.dryRun ? 'Plan' : 'Running',
+          showTimeline: !upOptions.dryRun && !noStart,
+          onMessage: (m) => {
+            if (m.type === 'plan') io.stdout.write(`${m.text}\n`);
+          },
+        });
+        if (detach || upOptions.dryRun) return 0;
+        return attach(client, ref, global, io, {
+          since: startedAt,
+          services: positionals,
+          attach: listOption(options, 'attach'),
+          noAttach: listOption(options, 'no-attach'),
+          abort,
+          abortOnFailure,
+          exitCodeFrom,
+          color: !flag(options, 'no-color') && global.ansi !== 'never' && (global.ansi === 'always' || (io.stdout as NodeJS.WriteStream).isTTY === true),
+          prefix: !flag(options, 'no-log-prefix'),
+          timestamps: flag(options, 'timestamps'),
+          timeoutS: upOptions.timeoutS,
+        });
+      });
+    },
+  };
+}
+
+interface AttachOptions {
+  since: string;
+  services: string[];
+  attach: string[];
+  noAttach: string[];
+  abort: boolean;
+  abortOnFailure: boolean;
+  exitCodeFrom: string | undefined;
+  color: boolean;
+  prefix: boolean;
+  timestamps: boolean;
+  timeoutS: number | undefined;
+}
+
+/** Attached `up`: logs with prefixes until all containers exit, an abort condition, or Ctrl-C. */
+async function attach(client: EngineClient, ref: ProjectRef, global: GlobalOptions, io: CommandIO, opts: AttachOptions): Promise<number> {
+  const projectName = ref.project.name;
+  const list = async (): Promise<ContainerSummary[]> => (await client.json<ContainerSummary[]>('GET', `/v1/ps?project=${encodeURIComponent(projectName)}&all=1`)).filter((c) => !c.OneOff);
+  const containers = await list();
+  const shown = (service: string): boolean => {
+    if (opts.noAttach.includes(service)) return false;
+    if (opts.attach.length > 0) return opts.attach.includes(service);
+    if (opts.services.length > 0) return opts.services.includes(service);
+    return ref.project.services[service]?.attach !== false;
+  };
+  const printer = new LogPrinter({ out: io.stdout, names: containers.map((c) => c.Name), color: opts.color, prefix: opts.prefix, timestamps: opts.timestamps });
+  const controller = new AbortController();
+  const exitCodes = new Map<string, number>();
+  let stopping = false;
+  let forced = false;
+  let result: number | undefined;
+
+  const stopAll = async (): Promise<void> => {
+    io.stderr.write('Gracefully stopping... (press Ctrl+C again to force)\n');
+    await runStreamed(client, '/v1/action', { projectName, project: ref.project, services: [], action: 'stop', timeoutS: opts.timeoutS }, { ...global, progress: global.progress === 'auto' ? 'plain' : global.progress }, io, { title: 'Stopping' }).catch(() => undefined);
+  };
+  const onSignal = (): void => {
+    if (!stopping) {
+      stopping = true;
+      void stopAll().then(() => controller.abort());
+      return;
+    }
+    if (!forced) {
+      forced = true;
+      void client.stream('POST', '/v1/action', { projectName, services: [], action: 'kill', signal: 'SIGKILL' }).next().catch(() => undefined);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const logs = (async (): Promise<void> => {
+    const q = new URLSearchParams({ project: projectName, follow: '1', since: opts.since });
+    for await (const m of client.stream('GET', `/v1/logs?${q.toString()}`, undefined, controller.signal)) {
+      if (m.type !== 'log' || !shown(m.log.service)) continue;
+      printer.print(m.log.container, m.log.stream, m.log.partial ? m.log.text : `${m.log.text}\n`, m.log.time);
+    }
+  })().catch(() => undefined);
+
+  const watch = (async (): Promise<void> => {
+    const q = new URLSearchParams({ project: projectName });
+    const events = client.stream('GET', `/v1/events?${q.toString()}`, undefined, controller.signal);
+    // Containers that exited before we started listening.
+    const check = async (): Promise<boolean> => {
+      const all = await list();
+      const running = all.filter((c) => c.State === 'running' || c.State === 'restarting' || c.State === 'paused');
+      return running.length === 0;
+    };
+    if (await check()) return;
+    for await (const m of events) {
+      if (m.type !== 'event' || m.event.type !== 'die') continue;
+      const code = Number(m.event.attributes['exitCode'] ?? 0);
+      exitCodes.set(m.event.service, code);
+      // Give the log reader a moment to print the last lines before the exit line.
+      await new Promise((r) => setTimeout(r, 50));
+      if (shown(m.event.service)) io.stdout.write(`${m.event.name} exited with code ${code}\n`);
+      if (!stopping && (opts.abort || (opts.abortOnFailure && code !== 0))) {
+        stopping = true;
+        if (opts.exitCodeFrom === undefined || opts.exitCodeFrom === m.event.service) result ??= code;
+        io.stderr.write(`Aborting on container exit...\n`);
+        await stopAll();
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      if (await check()) return;
+    }
+  })().catch(() => undefined);
+
+  try {
+    await watch;
+  } finally {
+    controller.abort();
+    await logs;
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (opts.exitCodeFrom !== undefined) {
+    const code = exitCodes.get(opts.exitCodeFrom);
+    if (code !== undefined) return code;
+    const c = (await list()).find((x) => x.Service === opts.exitCodeFrom);
+    return c?.ExitCode ?? 0;
+  }
+  if (opts.abort) return result ?? 0;
+  return stopping ? 130 : 0;
+}
+
+export const command = upCommand(false);
+export const createCommand = upCommand(true);

@@ -1,0 +1,96 @@
+/** `volume ls|inspect|rm|prune|create`: named volumes (a volume a container uses is never removed). */
+import type { Command } from '../main.js';
+import { flag, parseOptions, stringOption } from '../args.js';
+import { TscComposeError, UsageError } from '../../errors/index.js';
+import { openHost } from '../host.js';
+import { formatTable } from '../../ui/table.js';
+import { projectNameOnly } from '../session.js';
+
+function usersOf(host: ReturnType<typeof openHost>, mountpoint: string): string[] {
+  return host.runtime
+    .list()
+    .filter((c) => c.mounts.some((m) => m.type === 'volume' && m.source === mountpoint))
+    .map((c) => c.name);
+}
+
+export const command: Command = {
+  summary: 'Manage volumes',
+  usage: 'tsc-compose volume ls [-q] [--format table|json] | inspect NAME... | rm [-f] NAME... | prune [-a] [-f] | create NAME',
+  async run(args, global, io) {
+    const [sub, ...rest] = args;
+    const host = openHost();
+    switch (sub) {
+      case 'ls':
+      case 'list': {
+        const { options } = parseOptions(rest, [
+          { name: 'quiet', short: 'q', type: 'boolean' },
+          { name: 'format', type: 'string' },
+        ]);
+        let project: string | undefined;
+        try {
+          project = projectNameOnly(global, io).name;
+        } catch {
+          project = undefined;
+        }
+        const list = host.volumes.list().filter((v) => !project || v.labels['com.docker.compose.project'] === project);
+        if (flag(options, 'quiet')) io.stdout.write(list.map((v) => `${v.name}\n`).join(''));
+        else if (stringOption(options, 'format') === 'json') io.stdout.write(`${list.map((v) => JSON.stringify({ Name: v.name, Driver: v.driver, Labels: v.labels, Mountpoint: v.mountpoint, CreatedAt: v.createdAt })).join('\n')}\n`);
+        else io.stdout.write(formatTable(['DRIVER', 'VOLUME NAME'], list.map((v) => [v.driver, v.name])));
+        return 0;
+      }
+      case 'inspect': {
+        if (rest.length === 0) throw new UsageError('volume inspect requires at least one NAME');
+        const out = rest.map((name) => {
+          const v = host.volumes.get(name);
+          if (!v) throw new TscComposeError('TSC_NO_SUCH_VOLUME', 'not-found', `no such volume: ${name}`);
+          return { Name: v.name, Driver: v.driver, Mountpoint: v.mountpoint, Labels: v.labels, Options: v.options, CreatedAt: v.createdAt, Scope: 'local' };
+        });
+        io.stdout.write(`${JSON.stringify(out, null, 4)}\n`);
+        return 0;
+      }
+      case 'create': {
+        const { positionals } = parseOptions(rest, [{ name: 'driver', short: 'd', type: 'string' }]);
+        const name = positionals[0];
+        if (!name) throw new UsageError('volume create requires a NAME');
+        host.volumes.ensure(name);
+        io.stdout.write(`${name}\n`);
+        return 0;
+      }
+      case 'rm':
+      case 'remove': {
+        const { positionals } = parseOptions(rest, [{ name: 'force', short: 'f', type: 'boolean' }]);
+        if (positionals.length === 0) throw new UsageError('volume rm requires at least one NAME');
+        for (const name of positionals) {
+          const v = host.volumes.get(name);
+          if (!v) throw new TscComposeError('TSC_NO_SUCH_VOLUME', 'not-found', `no such volume: ${name}`);
+          const users = usersOf(host, v.mountpoint);
+          if (users.length > 0) throw new TscComposeError('TSC_VOLUME_IN_USE', 'conflict', `volume ${name} is in use by ${users.join(', ')}`);
+        }
+        for (const name of positionals) {
+          host.volumes.remove(name);
+          io.stdout.write(`${name}\n`);
+        }
+        return 0;
+      }
+      case 'prune': {
+        const { options } = parseOptions(rest, [
+          { name: 'all', short: 'a', type: 'boolean' },
+          { name: 'force', short: 'f', type: 'boolean' },
+        ]);
+        let reclaimed = 0;
+        for (const v of host.volumes.list()) {
+          if (usersOf(host, v.mountpoint).length > 0) continue;
+          // Like Docker: without -a only anonymous volumes go.
+          if (!flag(options, 'all') && !v.name.includes('-anon-')) continue;
+          host.volumes.remove(v.name);
+          io.stdout.write(`${v.name}\n`);
+          reclaimed++;
+        }
+        io.stdout.write(`Deleted ${reclaimed} volume(s)\n`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown volume command "${sub ?? ''}": expected ls, inspect, create, rm or prune`);
+    }
+  },
+};

@@ -1,0 +1,124 @@
+/**
+ * The CLI's side of the engine API: undici over the unix socket. The engine
+ * is started on first use (detached, in its own session, logging to its log
+ * file), so there is no daemon step for the user.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Client } from 'undici';
+import { TscComposeError } from '../errors/index.js';
+import { stateLayout, stateRoots, ensureStateLayout } from '../state/roots.js';
+import { enginePaths } from '../engine/daemon/paths.js';
+import type { EnginePaths } from '../engine/daemon/paths.js';
+import type { SerializedError, StreamMessage } from '../engine/api/protocol.js';
+
+const ENGINE_ENTRY = fileURLToPath(new URL('../engine/daemon/main.js', import.meta.url));
+
+export function engineErrorFrom(e: SerializedError): TscComposeError {
+  return new TscComposeError(e.code, e.category as never, e.message, e.service ? { service: e.service } : {});
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class EngineClient {
+  private constructor(
+    private readonly client: Client,
+    readonly paths: EnginePaths,
+  ) {}
+
+  static pathsFromEnv(): EnginePaths {
+    return enginePaths(stateLayout(stateRoots()));
+  }
+
+  /** Connects, starting the engine first when none answers (unless `autoStart` is false). */
+  static async connect(opts: { autoStart?: boolean } = {}): Promise<EngineClient> {
+    if (process.getuid?.() !== 0) {
+      throw new TscComposeError('TSC_NOT_ROOT', 'permission', 'tsc-compose runs containers as root (rootless mode is not supported yet): run it with sudo');
+    }
+    const paths = EngineClient.pathsFromEnv();
+    const client = new EngineClient(new Client('http://engine', { socketPath: paths.socket, bodyTimeout: 0, headersTimeout: 0 }), paths);
+    if (await client.ping()) return client;
+    if (opts.autoStart === false) {
+      await client.close();
+      throw new TscComposeError('TSC_ENGINE_DOWN', 'unavailable', 'the tsc-compose engine is not running');
+    }
+    await client.close();
+    await startEngine(paths);
+    const started = new EngineClient(new Client('http://engine', { socketPath: paths.socket, bodyTimeout: 0, headersTimeout: 0 }), paths);
+    for (let i = 0; i < 1000; i++) {
+      if (await started.ping()) return started;
+      await sleep(10);
+    }
+    await started.close();
+    throw new TscComposeError('TSC_ENGINE_START', 'unavailable', `the engine did not start; see ${paths.log}`);
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      const res = await this.client.request({ method: 'GET', path: '/v1/info' });
+      await res.body.dump();
+      return res.statusCode === 200;
+    } catch {
+      return false;
+    }
+  }
+
+  async json<T>(method: 'GET' | 'POST', urlPath: string, body?: unknown): Promise<T> {
+    const res = await this.client.request({
+      method,
+      path: urlPath,
+      ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+    });
+    const value = (await res.body.json()) as T & { error?: SerializedError };
+    if (res.statusCode >= 400) throw engineErrorFrom(value.error ?? { code: 'TSC_API', category: 'internal', message: `engine answered ${res.statusCode}` });
+    return value;
+  }
+
+  /** A streamed operation: yields every message; throws the engine's error at the end if it failed. */
+  async *stream(method: 'GET' | 'POST', urlPath: string, body?: unknown, signal?: AbortSignal): AsyncGenerator<StreamMessage> {
+    const res = await this.client.request({
+      method,
+      path: urlPath,
+      ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+      ...(signal ? { signal } : {}),
+    });
+    if (res.statusCode >= 400) {
+      const value = (await res.body.json()) as { error?: SerializedError };
+      throw engineErrorFrom(value.error ?? { code: 'TSC_API', category: 'internal', message: `engine answered ${res.statusCode}` });
+    }
+    let buffer = '';
+    try {
+      for await (const chunk of res.body) {
+        buffer += (chunk as Buffer).toString('utf8');
+        let i: number;
+        while ((i = buffer.indexOf('\n')) !== -1) {
+          const line = buffer.slice(0, i);
+          buffer = buffer.slice(i + 1);
+          if (!line) continue;
+          const message = JSON.parse(line) as StreamMessage;
+          if (message.type === 'error') throw engineErrorFrom(message.error);
+          yield message;
+        }
+      }
+    } catch (err) {
+      if (signal?.aborted && (err as Error).name === 'AbortError') return;
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.close().catch(() => undefined);
+  }
+}
+
+async function startEngine(paths: EnginePaths): Promise<void> {
+  ensureStateLayout(stateLayout(stateRoots()));
+  fs.mkdirSync(paths.dataDir, { recursive: true, mode: 0o700 });
+  const out = fs.openSync(paths.log, 'a');
+  const child = spawn(process.execPath, [ENGINE_ENTRY], { detached: true, stdio: ['ignore', out, out], cwd: '/' });
+  child.unref();
+  fs.closeSync(out);
+  if (!fs.existsSync(path.dirname(paths.socket))) fs.mkdirSync(path.dirname(paths.socket), { recursive: true, mode: 0o700 });
+}

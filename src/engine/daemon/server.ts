@@ -1,0 +1,147 @@
+/**
+ * The engine's HTTP API on a unix socket (root only: the socket is 0600 in a
+ * 0700 directory). JSON in, JSON or newline-delimited JSON streams out.
+ */
+import * as http from 'node:http';
+import * as fs from 'node:fs';
+import type { Engine } from '../engine.js';
+import { serializeError } from '../engine.js';
+import type { ActionRequest, DownOptions, LogsQuery, ProjectRef, StreamMessage, UpOptions } from '../api/protocol.js';
+import { streamLogs } from './logs-stream.js';
+import { containerStats } from './stats.js';
+
+export interface ServerContext {
+  engine: Engine;
+  startedAt: string;
+  version: string;
+  stop: () => void;
+}
+
+async function readBody<T>(req: http.IncomingMessage): Promise<T> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  return (text ? JSON.parse(text) : {}) as T;
+}
+
+function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** Runs `work` with an emitter that writes NDJSON lines; ends with a result or an error message. */
+async function stream(res: http.ServerResponse, work: (emit: (m: StreamMessage) => void, signal: AbortSignal) => Promise<unknown>): Promise<void> {
+  res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+  const controller = new AbortController();
+  res.on('close', () => controller.abort());
+  const emit = (m: StreamMessage): void => {
+    if (!res.writableEnded && !res.destroyed) res.write(`${JSON.stringify(m)}\n`);
+  };
+  try {
+    const value = await work(emit, controller.signal);
+    emit({ type: 'result', value: value ?? null });
+  } catch (err) {
+    emit({ type: 'error', error: serializeError(err) });
+  }
+  res.end();
+}
+
+export function createApiServer(ctx: ServerContext): http.Server {
+  const { engine } = ctx;
+  return http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://engine');
+    const q = url.searchParams;
+    const route = `${req.method} ${url.pathname}`;
+    const handle = async (): Promise<void> => {
+      switch (route) {
+        case 'GET /v1/info':
+          return sendJson(res, 200, { version: ctx.version, pid: process.pid, startedAt: ctx.startedAt, rss: process.memoryUsage().rss, containers: engine.store.containers.list().length });
+        case 'POST /v1/up': {
+          const body = await readBody<{ ref: ProjectRef; options: UpOptions }>(req);
+          return stream(res, (emit) => engine.up(body.ref, body.options, emit));
+        }
+        case 'POST /v1/down': {
+          const body = await readBody<{ projectName: string; ref?: ProjectRef; options: DownOptions }>(req);
+          return stream(res, (emit) => engine.down(body.projectName, body.ref, body.options, emit));
+        }
+        case 'POST /v1/action': {
+          const body = await readBody<ActionRequest>(req);
+          return stream(res, (emit) => engine.action(body, emit));
+        }
+        case 'POST /v1/run': {
+          const body = await readBody<Parameters<Engine['createOneOff']>[0]>(req);
+          return stream(res, (emit) => engine.createOneOff(body, emit));
+        }
+        case 'POST /v1/adopt': {
+          const body = await readBody<{ id: string }>(req);
+          engine.adoptStarted(body.id);
+          return sendJson(res, 200, {});
+        }
+        case 'GET /v1/ps':
+          return sendJson(res, 200, engine.ps(q.get('project') ?? undefined, q.get('all') === '1'));
+        case 'GET /v1/projects':
+          return sendJson(res, 200, engine.projects(q.get('all') === '1'));
+        case 'GET /v1/container': {
+          const record = engine.findContainer(q.get('project') ?? '', q.get('service') ?? '', q.has('index') ? Number(q.get('index')) : undefined);
+          return sendJson(res, 200, record);
+        }
+        case 'GET /v1/stats':
+          return sendJson(res, 200, await containerStats(engine, q.get('project') ?? undefined));
+        case 'GET /v1/logs': {
+          const query: LogsQuery = {
+            project: q.get('project') ?? '',
+            services: q.getAll('service'),
+            follow: q.get('follow') === '1',
+            tail: q.has('tail') ? Number(q.get('tail')) : undefined,
+            since: q.get('since') ?? undefined,
+            until: q.get('until') ?? undefined,
+            containers: q.getAll('container'),
+          };
+          return stream(res, (emit, signal) => streamLogs(engine, query, emit, signal));
+        }
+        case 'GET /v1/events': {
+          const project = q.get('project');
+          const services = q.getAll('service');
+          return stream(res, (emit, signal) =>
+            new Promise<void>((resolve) => {
+              const listener = (e: Parameters<Parameters<typeof engine.bus.on>[1]>[0]): void => {
+                if (project && e.project !== project) return;
+                if (services.length > 0 && !services.includes(e.service)) return;
+                emit({ type: 'event', event: e });
+              };
+              engine.bus.on('event', listener);
+              signal.addEventListener('abort', () => {
+                engine.bus.off('event', listener);
+                resolve();
+              });
+            }),
+          );
+        }
+        case 'POST /v1/engine/stop':
+          sendJson(res, 200, { stopping: true });
+          ctx.stop();
+          return;
+        default:
+          return sendJson(res, 404, { error: { code: 'TSC_API_NOT_FOUND', category: 'not-found', message: `no route ${route}` } });
+      }
+    };
+    handle().catch((err: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: serializeError(err) });
+      else res.end();
+    });
+  });
+}
+
+export function listenOnSocket(server: http.Server, socketPath: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    const previous = process.umask(0o177);
+    server.listen(socketPath, () => {
+      process.umask(previous);
+      fs.chmodSync(socketPath, 0o600);
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}

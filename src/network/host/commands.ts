@@ -1,0 +1,51 @@
+/**
+ * The network tools this layer drives: `ip` (batched: one fork for many
+ * changes) and `iptables-restore --noflush` (one fork, atomic per table).
+ * Failures become typed errors carrying the command and its message.
+ */
+import { spawn } from 'node:child_process';
+import { TscComposeError } from '../../errors/index.js';
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function run(cmd: string, args: string[], input?: string): Promise<CommandResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', (err) => reject(new TscComposeError('TSC_NET_TOOL', 'unavailable', `cannot run ${cmd}: ${err.message}`)));
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input ?? '');
+  });
+}
+
+export async function mustRun(cmd: string, args: string[], input?: string): Promise<string> {
+  const r = await run(cmd, args, input);
+  if (r.code !== 0) {
+    const what = input ? `${cmd} ${args.join(' ')} <<< ${input.trim().split('\n').join(' ; ')}` : `${cmd} ${args.join(' ')}`;
+    throw new TscComposeError('TSC_NET_COMMAND', 'internal', `${what}: ${r.stderr.trim() || `exit ${r.code}`}`);
+  }
+  return r.stdout;
+}
+
+/** Runs several `ip` commands in one process (`ip [-n NS] -batch -`). */
+export async function ipBatch(lines: string[], netns?: string): Promise<void> {
+  if (lines.length === 0) return;
+  await mustRun('ip', [...(netns ? ['-n', netns] : []), '-batch', '-'], `${lines.join('\n')}\n`);
+}
+
+/** Applies iptables-restore input without flushing what others (Docker, Podman) have. */
+export async function iptablesRestore(input: string): Promise<void> {
+  await mustRun('iptables-restore', ['--noflush', '-w', '5'], input);
+}
+
+export async function iptables(args: string[]): Promise<CommandResult> {
+  return run('iptables', ['-w', '5', ...args]);
+}
