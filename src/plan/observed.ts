@@ -1,26 +1,41 @@
-/** What the engine observed, as plain data: the reconciler compares it with the desired state without asking anything else. */
+/**
+ * What the engine observed, as plain data: the reconciler compares it with
+ * the desired state without asking anything else.
+ *
+ * Contract for the engine: `containers` are the project's containers (one-off
+ * `run` containers included, flagged); `networks` and `volumes` are the
+ * project's own plus any external network/volume the desired state names and
+ * that exists (flagged `external`), so an unchanged file plans nothing.
+ */
+export type ContainerState = 'created' | 'running' | 'restarting' | 'paused' | 'exited' | 'dead';
+
 export interface ObservedContainer {
   id: string;
   name: string;
   service: string;
+  /** The replica number (`com.docker.compose.container-number`). */
   number: number;
   oneOff: boolean;
   configHash: string;
   imageId: string;
-  state: 'created' | 'running' | 'restarting' | 'paused' | 'exited' | 'dead';
+  state: ContainerState;
   health?: 'starting' | 'healthy' | 'unhealthy';
   exitCode?: number;
+  /** Full names of the networks it is attached to. */
   networks: string[];
 }
 
 export interface ObservedNetwork {
+  /** Full name (`<project>_<key>` or `name:`). */
   name: string;
+  /** The network hash recorded at creation; '' when unknown (then never recreated). */
   configHash: string;
-  external?: boolean;
+  external?: boolean | undefined;
 }
 
 export interface ObservedVolume {
   name: string;
+  external?: boolean | undefined;
 }
 
 export interface ObservedState {
