@@ -26,7 +26,11 @@ export interface ReconcileOptions {
   /** For the services named on the command line (all when none named). */
   recreate: RecreatePolicy;
   removeOrphans: boolean;
-  /** For the dependencies pulled in by named services (`desired.selected`); defaults to `recreate`. */
+  /**
+   * For the dependencies pulled in by named services (`desired.selected`).
+   * Default as compose's `up`: 'never' under --no-recreate, else 'diverged'
+   * (--force-recreate forces only the named services; --always-recreate-deps passes 'force').
+   */
   recreateDependencies?: RecreatePolicy | undefined;
   /** The `start` command: start existing stopped containers in dependency order, nothing else. */
   startOnly?: boolean | undefined;
@@ -159,7 +163,7 @@ class Reconciler {
 
   private policyOf(service: string): RecreatePolicy {
     const named = this.desired.selected ?? [];
-    if (named.length > 0 && !named.includes(service)) return this.opts.recreateDependencies ?? this.opts.recreate;
+    if (named.length > 0 && !named.includes(service)) return this.opts.recreateDependencies ?? (this.opts.recreate === 'never' ? 'never' : 'diverged');
     return this.opts.recreate;
   }
 

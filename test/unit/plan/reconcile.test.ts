@@ -195,6 +195,25 @@ describe('recreate', () => {
     );
   });
 
+  it('by default forces only the named services; --always-recreate-deps forces their dependencies too', () => {
+    const db = service('db');
+    const web = service('web', { dependsOn: { db: dep() } });
+    const desired = desiredOf([web, db], { selected: ['web'] });
+    const forced = (o: Partial<ReconcileOptions>): string[] =>
+      plan(desired, converged(desired), { recreate: 'force', ...o })
+        .operations.filter((op) => op.type === 'CreateContainer')
+        .map((op) => op.resource);
+    assert.deepEqual(forced({}), ['service:web:1']);
+    assert.deepEqual(forced({ recreateDependencies: 'force' }), ['service:db:1', 'service:web:1']);
+    // Without named services every service is "named".
+    assert.deepEqual(
+      plan(desiredOf([web, db]), converged(desiredOf([web, db])), { recreate: 'force' })
+        .operations.filter((op) => op.type === 'CreateContainer')
+        .map((op) => op.resource),
+      ['service:db:1', 'service:web:1'],
+    );
+  });
+
   it('replaces a dead container', () => {
     const web = service('web');
     const desired = desiredOf([web]);
