@@ -176,27 +176,36 @@ async function attach(client: EngineClient, ref: ProjectRef, global: GlobalOptio
   const watch = (async (): Promise<void> => {
     const q = new URLSearchParams({ project: projectName });
     const events = client.stream('GET', `/v1/events?${q.toString()}`, undefined, controller.signal);
+    // Subscribed first, then look: an exit between the two cannot be missed.
+    await events.next();
     // Containers that exited before we started listening.
     const check = async (): Promise<boolean> => {
       const all = await list();
       const running = all.filter((c) => c.State === 'running' || c.State === 'restarting' || c.State === 'paused');
       return running.length === 0;
     };
+    const onDie = async (service: string, name: string, code: number): Promise<boolean> => {
+      exitCodes.set(service, code);
+      // Give the log reader a moment to print the last lines before the exit line.
+      await new Promise((r) => setTimeout(r, 50));
+      if (shown(service)) io.stdout.write(`${name} exited with code ${code}\n`);
+      if (!stopping && (opts.abort || (opts.abortOnFailure && code !== 0))) {
+        stopping = true;
+        if (opts.exitCodeFrom === undefined || opts.exitCodeFrom === service) result ??= code;
+        io.stderr.write('Aborting on container exit...\n');
+        await stopAll();
+        return true;
+      }
+      return false;
+    };
+    // Containers that exited before the subscription.
+    for (const c of await list()) {
+      if (c.State === 'exited' && (await onDie(c.Service, c.Name, c.ExitCode))) return;
+    }
     if (await check()) return;
     for await (const m of events) {
       if (m.type !== 'event' || m.event.type !== 'die') continue;
-      const code = Number(m.event.attributes['exitCode'] ?? 0);
-      exitCodes.set(m.event.service, code);
-      // Give the log reader a moment to print the last lines before the exit line.
-      await new Promise((r) => setTimeout(r, 50));
-      if (shown(m.event.service)) io.stdout.write(`${m.event.name} exited with code ${code}\n`);
-      if (!stopping && (opts.abort || (opts.abortOnFailure && code !== 0))) {
-        stopping = true;
-        if (opts.exitCodeFrom === undefined || opts.exitCodeFrom === m.event.service) result ??= code;
-        io.stderr.write(`Aborting on container exit...\n`);
-        await stopAll();
-        return;
-      }
+      if (await onDie(m.event.service, m.event.name, Number(m.event.attributes['exitCode'] ?? 0))) return;
       await new Promise((r) => setTimeout(r, 100));
       if (await check()) return;
     }

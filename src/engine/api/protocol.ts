@@ -40,6 +40,8 @@ export type StreamMessage =
   | { type: 'event'; event: EngineEvent }
   | { type: 'timeline'; entries: TimelineEntry[] }
   | { type: 'plan'; text: string }
+  /** A subscription (events, logs) is in place: nothing after this is missed. */
+  | { type: 'ready' }
   | { type: 'result'; value: unknown }
   | { type: 'error'; error: SerializedError };
 

@@ -3,6 +3,7 @@
  * follow, it keeps reading through restarts (same log file) and picks up
  * containers that appear later (scale, recreate), until the client leaves.
  */
+import { setMaxListeners } from 'node:events';
 import type { Engine } from '../engine.js';
 import type { LogsQuery, StreamMessage } from '../api/protocol.js';
 import type { ContainerRecord } from '../state/store.js';
@@ -32,6 +33,8 @@ export function parseLogTime(value: string | undefined, now = Date.now()): numbe
 }
 
 export async function streamLogs(engine: Engine, query: LogsQuery, emit: (m: StreamMessage) => void, signal: AbortSignal): Promise<void> {
+  // One listener per container reader.
+  setMaxListeners(0, signal);
   const since = parseLogTime(query.since);
   const until = parseLogTime(query.until);
   const readers = new Map<string, Promise<void>>();

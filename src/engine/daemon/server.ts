@@ -111,6 +111,7 @@ export function createApiServer(ctx: ServerContext): http.Server {
                 emit({ type: 'event', event: e });
               };
               engine.bus.on('event', listener);
+              emit({ type: 'ready' });
               signal.addEventListener('abort', () => {
                 engine.bus.off('event', listener);
                 resolve();
