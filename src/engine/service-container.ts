@@ -143,7 +143,7 @@ function mountsFor(ctx: TranslateContext, containerId: string): UserMount[] {
 function fileObjectMounts(ctx: TranslateContext, containerId: string): UserMount[] {
   const { service, serviceName, project } = ctx;
   const out: UserMount[] = [];
-  const dir = path.join(ctx.runtime.paths(containerId).runDir, 'files');
+  const dir = path.join(ctx.runtime.paths(containerId).dataDir, 'files');
   const sections = [
     ['secrets', service.secrets ?? [], project.secrets ?? {}],
     ['configs', service.configs ?? [], project.configs ?? {}],
@@ -220,58 +220,65 @@ export function translateService(ctx: TranslateContext): ContainerConfig {
     throw new TscComposeError('TSC_USER_UNKNOWN', 'invalid', `service "${serviceName}": ${(err as Error).message}`, { service: serviceName });
   }
   const paths = ctx.runtime.paths(id);
-  const etc = paths.etc;
-  fs.mkdirSync(etc, { recursive: true, mode: 0o700 });
-  const files = { hosts: path.join(etc, 'hosts'), hostname: path.join(etc, 'hostname'), resolvConf: path.join(etc, 'resolv.conf') };
-  const extraHosts = (svc.extra_hosts ?? []).map((e) => {
-    const i = e.indexOf('=');
-    return { host: e.slice(0, i), ip: e.slice(i + 1) === 'host-gateway' ? '127.0.0.1' : e.slice(i + 1) };
-  });
-  const networkMode = svc.network_mode;
-  const net = namespaceMode(networkMode === 'bridge' ? undefined : networkMode, ctx.runtime, project, 'network_mode', serviceName);
-  fs.writeFileSync(files.hostname, hostnameFile(hostname));
-  fs.writeFileSync(files.hosts, hostsFile({ hostname, domainname: svc.domainname, addresses: net === 'host' ? [] : ['127.0.1.1'], extraHosts }));
-  fs.writeFileSync(files.resolvConf, containerResolvConf(parseResolvConf(ctx.hostResolvConf), { dns: svc.dns, dnsSearch: svc.dns_search, dnsOptions: svc.dns_opt }, net === 'host'));
+  try {
+    const etc = paths.etc;
+    fs.mkdirSync(etc, { recursive: true, mode: 0o700 });
+    const files = { hosts: path.join(etc, 'hosts'), hostname: path.join(etc, 'hostname'), resolvConf: path.join(etc, 'resolv.conf') };
+    const extraHosts = (svc.extra_hosts ?? []).map((e) => {
+      const i = e.indexOf('=');
+      return { host: e.slice(0, i), ip: e.slice(i + 1) === 'host-gateway' ? '127.0.0.1' : e.slice(i + 1) };
+    });
+    const networkMode = svc.network_mode;
+    const net = namespaceMode(networkMode === 'bridge' ? undefined : networkMode, ctx.runtime, project, 'network_mode', serviceName);
+    fs.writeFileSync(files.hostname, hostnameFile(hostname));
+    fs.writeFileSync(files.hosts, hostsFile({ hostname, domainname: svc.domainname, addresses: net === 'host' ? [] : ['127.0.1.1'], extraHosts }));
+    fs.writeFileSync(files.resolvConf, containerResolvConf(parseResolvConf(ctx.hostResolvConf), { dns: svc.dns, dnsSearch: svc.dns_search, dnsOptions: svc.dns_opt }, net === 'host'));
 
-  const stopGrace = parseDuration(svc.stop_grace_period ?? '10s') ?? 10_000;
-  const ulimits = Object.entries(svc.ulimits ?? {}).map(([name, v]) => (typeof v === 'number' ? { name, soft: v, hard: v } : { name, soft: v.soft, hard: v.hard }));
-  const labels: Record<string, string> = {
-    ...(svc.labels ?? {}),
-    'com.docker.compose.project': project.name,
-    'com.docker.compose.service': serviceName,
-    'com.docker.compose.oneoff': o.oneOff ? 'True' : 'False',
-    'com.docker.compose.image': image.reference,
-  };
-  return {
-    id,
-    name: o.name ?? svc.container_name ?? `${project.name}-${serviceName}-${o.oneOff ? `run-${id.slice(0, 12)}` : '1'}`,
-    labels,
-    image: { reference: image.reference, lowerDirs: image.lowerDirs },
-    args: decided.args,
-    env: withHome(decided.env, user.home),
-    cwd: decided.cwd,
-    user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
-    hostname,
-    domainname: svc.domainname,
-    mounts: mountsFor(ctx, id),
-    readOnlyRootfs: svc.read_only === true,
-    init: svc.init === true,
-    shmSize: svc.shm_size,
-    namespaces: {
-      net,
-      pid: namespaceMode(svc.pid, ctx.runtime, project, 'pid', serviceName),
-      ipc: namespaceMode(svc.ipc, ctx.runtime, project, 'ipc', serviceName),
-      uts: namespaceMode(svc.uts, ctx.runtime, project, 'uts', serviceName),
-    },
-    resources: resources(svc),
-    capabilities: capabilityMask({ privileged: svc.privileged, add: svc.cap_add, drop: svc.cap_drop }, serviceName),
-    noNewPrivileges: (svc.security_opt ?? []).some((o2) => /^no-new-privileges(:true|=true)?$/.test(o2)),
-    ulimits,
-    sysctls: checkSysctls((svc.sysctls as Record<string, string> | undefined) ?? {}, net !== 'host', serviceName),
-    oomScoreAdj: svc.oom_score_adj,
-    privileged: svc.privileged === true,
-    stopSignal: svc.stop_signal ?? runtimeConfig.StopSignal ?? 'SIGTERM',
-    stopTimeoutMs: stopGrace,
-    files,
-  };
+    const stopGrace = parseDuration(svc.stop_grace_period ?? '10s') ?? 10_000;
+    const ulimits = Object.entries(svc.ulimits ?? {}).map(([name, v]) => (typeof v === 'number' ? { name, soft: v, hard: v } : { name, soft: v.soft, hard: v.hard }));
+    const labels: Record<string, string> = {
+      ...(svc.labels ?? {}),
+      'com.docker.compose.project': project.name,
+      'com.docker.compose.service': serviceName,
+      'com.docker.compose.oneoff': o.oneOff ? 'True' : 'False',
+      'com.docker.compose.image': image.reference,
+    };
+    return {
+      id,
+      name: o.name ?? svc.container_name ?? `${project.name}-${serviceName}-${o.oneOff ? `run-${id.slice(0, 12)}` : '1'}`,
+      labels,
+      image: { reference: image.reference, lowerDirs: image.lowerDirs },
+      args: decided.args,
+      env: withHome(decided.env, user.home),
+      cwd: decided.cwd,
+      user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
+      hostname,
+      domainname: svc.domainname,
+      mounts: mountsFor(ctx, id),
+      readOnlyRootfs: svc.read_only === true,
+      init: svc.init === true,
+      shmSize: svc.shm_size,
+      namespaces: {
+        net,
+        pid: namespaceMode(svc.pid, ctx.runtime, project, 'pid', serviceName),
+        ipc: namespaceMode(svc.ipc, ctx.runtime, project, 'ipc', serviceName),
+        uts: namespaceMode(svc.uts, ctx.runtime, project, 'uts', serviceName),
+      },
+      resources: resources(svc),
+      capabilities: capabilityMask({ privileged: svc.privileged, add: svc.cap_add, drop: svc.cap_drop }, serviceName),
+      noNewPrivileges: (svc.security_opt ?? []).some((o2) => /^no-new-privileges(:true|=true)?$/.test(o2)),
+      ulimits,
+      sysctls: checkSysctls((svc.sysctls as Record<string, string> | undefined) ?? {}, net !== 'host', serviceName),
+      oomScoreAdj: svc.oom_score_adj,
+      privileged: svc.privileged === true,
+      stopSignal: svc.stop_signal ?? runtimeConfig.StopSignal ?? 'SIGTERM',
+      stopTimeoutMs: stopGrace,
+      files,
+    };
+  } catch (err) {
+    // Nothing of a container that could not be made stays behind.
+    fs.rmSync(paths.dataDir, { recursive: true, force: true });
+    fs.rmSync(paths.runDir, { recursive: true, force: true });
+    throw err;
+  }
 }

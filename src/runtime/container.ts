@@ -88,7 +88,8 @@ export class ContainerPaths {
   get pidFile(): string { return path.join(this.runDir, 'pid'); }
   get spec(): string { return path.join(this.runDir, 'spec'); }
   get shimLog(): string { return path.join(this.runDir, 'shim.log'); }
-  get etc(): string { return path.join(this.runDir, 'etc'); }
+  /** hostname, hosts, resolv.conf: kept with the container (a reboot empties the run directory). */
+  get etc(): string { return path.join(this.dataDir, 'etc'); }
 }
 
 function namespaceDirectives(config: ContainerConfig): { create: NamespaceKind[]; join: Array<{ kind: NamespaceKind; path: string }> } {
@@ -218,6 +219,8 @@ export class Runtime {
     } = {},
   ): Promise<ContainerState & { consoleDone?: Promise<void>; warnings: string[] }> {
     const p = this.paths(config.id);
+    // After a reboot the run directory is gone (tmpfs): the container starts again from its data directory.
+    fs.mkdirSync(p.runDir, { recursive: true, mode: 0o700 });
     fs.rmSync(p.status, { force: true });
     const cgroup = createCgroupManager({ parent: CGROUP_PARENT, name: config.id });
     await cgroup.create();

@@ -47,7 +47,8 @@ export function lifecycleCommand(verb: string): Command {
       const timeout = stringOption(options, 'timeout');
       if (timeout !== undefined && !/^\d+$/.test(timeout)) throw new UsageError(`invalid --timeout "${timeout}": expected seconds`);
       const { name, ref } = projectNameOnly(global, io);
-      if (ref) for (const s of positionals) if (!ref.project.services[s]) throw new UsageError(`no such service: ${s}`);
+      // `rm` also takes container names (one-off containers made by `run --name`).
+      if (ref && v.action !== 'rm') for (const s of positionals) if (!ref.project.services[s]) throw new UsageError(`no such service: ${s}`);
       const request: ActionRequest = {
         projectName: name,
         project: ref?.project,
