@@ -1,20 +1,39 @@
-/** `--progress auto|tty|plain|json|quiet`: auto is tty on a terminal, plain otherwise. */
+/** `--progress auto|tty|plain|json|quiet`: auto is tty on a terminal, plain otherwise (as docker compose). */
 import type { EventProcessor } from '../../events/progress.js';
-import { JsonProgress, PlainProgress, QuietProgress } from './plain.js';
+import { JsonProgress } from './json.js';
+import { PlainProgress } from './plain.js';
+import { QuietProgress } from './quiet.js';
 import { TtyProgress } from './tty.js';
 
 export type ProgressMode = 'auto' | 'tty' | 'plain' | 'json' | 'quiet';
 
-export function createProgress(mode: ProgressMode, out: NodeJS.WriteStream, opts: { color?: boolean } = {}): EventProcessor {
-  const effective = mode === 'auto' ? (out.isTTY ? 'tty' : 'plain') : mode;
-  switch (effective) {
+export const PROGRESS_MODES: readonly ProgressMode[] = ['auto', 'tty', 'plain', 'json', 'quiet'];
+
+export function isProgressMode(value: string): value is ProgressMode {
+  return (PROGRESS_MODES as readonly string[]).includes(value);
+}
+
+export interface ProgressOptions {
+  /** ANSI colors in the tty display (defaults to on). */
+  color?: boolean | undefined;
+  /** Marks json lines with `"dry-run": true`. */
+  dryRun?: boolean | undefined;
+}
+
+/** The mode `auto` stands for on this stream. */
+export function resolveProgressMode(mode: ProgressMode, out: { isTTY?: boolean | undefined }): Exclude<ProgressMode, 'auto'> {
+  return mode === 'auto' ? (out.isTTY === true ? 'tty' : 'plain') : mode;
+}
+
+export function createProgress(mode: ProgressMode, out: NodeJS.WriteStream, opts: ProgressOptions = {}): EventProcessor {
+  switch (resolveProgressMode(mode, out)) {
     case 'tty':
-      return new TtyProgress(out, opts.color ?? true);
+      return new TtyProgress(out, { color: opts.color ?? true });
     case 'json':
-      return new JsonProgress(out);
+      return new JsonProgress(out, opts.dryRun ?? false);
     case 'quiet':
       return new QuietProgress();
-    default:
+    case 'plain':
       return new PlainProgress(out);
   }
 }
