@@ -205,23 +205,21 @@ export class Engine {
 
   private async resolveImages(project: Project, services: string[], pull: string | undefined, emit: Emit): Promise<Map<string, ResolvedImage & { id: string }>> {
     const out = new Map<string, ResolvedImage & { id: string }>();
-    const byReference = new Map<string, Promise<ResolvedImage>>();
-    await Promise.all(
-      services.map(async (name) => {
-        const service = project.services[name];
-        if (!service) return;
-        const reference = service.image ?? '';
-        let pending = byReference.get(reference);
-        if (!pending) {
-          const stderr = lineSink((line) => progress(emit, `Image ${reference}`, 'working', line.replace(/\.\.\.$/, '')));
-          pending = resolveServiceImage(this.host, name, service, pull, { stderr });
-          byReference.set(reference, pending);
-        }
-        const image = await pending;
-        const id = this.host.images.find(image.reference)?.configDigest ?? image.reference;
-        out.set(name, { ...image, id });
-      }),
-    );
+    // One image at a time: images sharing layers (a common base) must not download the same blob twice at once.
+    const byReference = new Map<string, ResolvedImage>();
+    for (const name of services) {
+      const service = project.services[name];
+      if (!service) continue;
+      const reference = service.image ?? '';
+      let image = byReference.get(reference);
+      if (!image) {
+        const stderr = lineSink((line) => progress(emit, `Image ${reference}`, 'working', line.replace(/\.\.\.$/, '')));
+        image = await resolveServiceImage(this.host, name, service, pull, { stderr });
+        byReference.set(reference, image);
+      }
+      const id = this.host.images.find(image.reference)?.configDigest ?? image.reference;
+      out.set(name, { ...image, id });
+    }
     return out;
   }
 

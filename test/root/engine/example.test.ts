@@ -49,13 +49,13 @@ describe('example: node-postgres-redis', () => {
   });
 
   it('kill -9 of the app PID 1 is followed by a restart, and it answers again', async () => {
-    const app = JSON.parse(compose(['ps', '--format', 'json', 'app']).trim()) as { Pid: number };
+    const app = JSON.parse(compose(['ps', '-a', '--format', 'json', 'app']).trim()) as { Pid: number };
     process.kill(app.Pid, 'SIGKILL');
     const started = Date.now();
     let answer: { status: number; body: string } | undefined;
     for (let i = 0; i < 300 && !(answer && answer.status === 200); i++) {
       await new Promise((r) => setTimeout(r, 50));
-      const now = JSON.parse(compose(['ps', '--format', 'json', 'app']).trim()) as { Pid: number };
+      const now = JSON.parse(compose(['ps', '-a', '--format', 'json', 'app']).trim()) as { Pid: number };
       if (now.Pid !== app.Pid && now.Pid > 0) answer = await get('http://127.0.0.1:8080/');
     }
     assert.equal(answer?.status, 200, `answered again after ${Date.now() - started} ms`);
