@@ -41,9 +41,9 @@ export class JsonProgress implements EventProcessor {
     private readonly out: NodeJS.WritableStream,
     private readonly dryRun = false,
   ) {}
-  start(): void {}
+  start(_title?: string): void {}
   on(...events: ProgressEvent[]): void {
     for (const e of events) this.out.write(`${JSON.stringify(toJsonMessage(e, this.dryRun))}\n`);
   }
-  done(): void {}
+  done(_error?: Error): void {}
 }

@@ -15,7 +15,7 @@ export class PlainProgress implements EventProcessor {
 
   constructor(private readonly out: NodeJS.WritableStream) {}
 
-  start(): void {}
+  start(_title?: string): void {}
 
   on(...events: ProgressEvent[]): void {
     for (const e of events) {
@@ -26,7 +26,7 @@ export class PlainProgress implements EventProcessor {
     }
   }
 
-  done(): void {}
+  done(_error?: Error): void {}
 
   /** A pull sends many byte counts; a pipe gets one a second per resource, and always the last. */
   private isRepeatedTransfer(e: ProgressEvent): boolean {

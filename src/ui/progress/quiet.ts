@@ -1,8 +1,8 @@
 /** `--progress quiet`: nothing at all (errors still reach the user through the CLI's own message). */
-import type { EventProcessor } from '../../events/progress.js';
+import type { EventProcessor, ProgressEvent } from '../../events/progress.js';
 
 export class QuietProgress implements EventProcessor {
-  start(): void {}
-  on(): void {}
-  done(): void {}
+  start(_title?: string): void {}
+  on(..._events: ProgressEvent[]): void {}
+  done(_error?: Error): void {}
 }

@@ -208,7 +208,8 @@ export class TtyProgress implements EventProcessor {
       const speed = working.reduce((n, c) => n + (this.speed(c) ?? 0), 0);
       return `${transferText({ current, total })}${speed > 0 ? ` ${formatSize(speed, 3)}/s` : ''}`;
     }
-    if (!r.total) return '';
+    // A finished row's size says nothing more (compose shows none); a failed one shows how far it got.
+    if (!r.total || r.status === 'done' || r.status === 'warning') return '';
     const speed = r.status === 'working' ? this.speed(r) : undefined;
     return `${transferText(r)}${speed ? ` ${formatSize(speed, 3)}/s` : ''}`;
   }
