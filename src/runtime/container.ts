@@ -14,6 +14,12 @@ import type { ContainerSpec, MountDirective, NamespaceKind } from './process/spe
 import { execInContainer, readExitStatus, spawnContainer } from './process/shim.js';
 import type { ExitStatus } from './process/shim.js';
 import type { StateLayout } from '../state/roots.js';
+import * as os from 'node:os';
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { encodeExecSpec } from './process/spec.js';
+import { executorCommand } from './process/shim.js';
+import { parseShimReply, protocolError, startFailure } from './process/protocol.js';
 
 export type NamespaceMode = 'private' | 'host' | { path: string };
 
@@ -364,5 +370,114 @@ export class Runtime {
     const p = this.paths(id);
     fs.rmSync(p.runDir, { recursive: true, force: true });
     fs.rmSync(p.dataDir, { recursive: true, force: true });
+  }
+
+  /**
+   * Runs a process in the running container with stdout and stderr captured
+   * together (in arrival order, at most `maxOutputBytes`, 1 MiB unless told)
+   * and no stdin. At the timeout or when `signal` aborts, the process is
+   * killed with SIGKILL and what it wrote so far comes back. User, env and
+   * cwd default to the container's. Rejects when the process cannot be
+   * started (container not running, command not found).
+   */
+  async execCapture(
+    id: string,
+    opts: {
+      args: string[];
+      env?: string[];
+      cwd?: string;
+      user?: { uid: number; gid: number; additionalGids?: number[] };
+      timeoutMs: number;
+      signal?: AbortSignal;
+      maxOutputBytes?: number;
+    },
+  ): Promise<{ exitCode: number; output: string; timedOut: boolean; truncated: boolean }> {
+    const config = this.readConfig(id);
+    const s = this.state(id);
+    if (!config || !s || !this.isRunning(id)) throw new TscComposeError('TSC_NOT_RUNNING', 'conflict', `container ${config?.name ?? id} is not running`);
+    if (opts.args.length === 0) throw new TscComposeError('TSC_EXEC_NO_COMMAND', 'invalid', 'no command to run');
+    const executor = executorCommand();
+    if (executor.kind === 'node') throw new TscComposeError('TSC_EXECUTOR_LIMIT', 'unsupported', 'exec needs the C shim (install a C compiler and run `npm ci`)');
+    const specFile = path.join(this.paths(id).runDir, `exec-${process.pid}-${Math.random().toString(16).slice(2, 10)}`);
+    const spec = encodeExecSpec({
+      targetPid: s.pid,
+      cgroupProcs: createCgroupManager({ parent: CGROUP_PARENT, name: id }).paths(),
+      capabilities: config.capabilities,
+      noNewPrivileges: config.noNewPrivileges,
+      user: opts.user ?? config.user,
+      cwd: opts.cwd ?? config.cwd,
+      env: opts.env ?? config.env,
+      args: opts.args,
+    });
+    fs.writeFileSync(specFile, spec, { mode: 0o600 });
+    const limit = opts.maxOutputBytes ?? 1024 * 1024;
+    try {
+      const child = spawn(executor.file, ['exec', specFile], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+      const control = child.stdio[3] as Readable;
+      const streams = [child.stdout as Readable, child.stderr as Readable, control];
+      const closed = Promise.all(streams.map((stream) => new Promise<void>((resolve) => stream.on('close', () => resolve()))));
+      const chunks: Buffer[] = [];
+      let kept = 0;
+      let truncated = false;
+      const keep = (chunk: Buffer): void => {
+        const room = limit - kept;
+        if (chunk.length > room) truncated = true;
+        if (room <= 0) return;
+        const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+        chunks.push(part);
+        kept += part.length;
+      };
+      child.stdout?.on('data', keep);
+      child.stderr?.on('data', keep);
+      let replies = '';
+      let processPid: number | undefined;
+      control.setEncoding('utf8');
+      control.on('data', (text: string) => {
+        replies += text;
+        const started = /^started (\d+)$/m.exec(replies);
+        if (started) processPid = Number(started[1]);
+      });
+      let timedOut = false;
+      let exited = false;
+      const kill = (): void => {
+        if (exited) return;
+        // The process itself: the shim's death signal does not survive the process changing its uid.
+        if (processPid !== undefined) {
+          try {
+            process.kill(processPid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+        child.kill('SIGKILL');
+      };
+      const timer = setTimeout(() => {
+        timedOut = true;
+        kill();
+      }, opts.timeoutMs);
+      opts.signal?.addEventListener('abort', kill, { once: true });
+      if (opts.signal?.aborted) kill();
+      const status = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+        child.once('error', (err) => reject(new TscComposeError('TSC_SHIM', 'unavailable', `cannot run the container executor ${executor.file}: ${err.message}`, { cause: err })));
+        child.once('exit', (code, sig) => resolve({ code, signal: sig }));
+      }).finally(() => {
+        exited = true;
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', kill);
+      });
+      // A background process the command started may hold the pipes open: it is not waited for.
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise<void>((resolve) => (grace = setTimeout(resolve, 200)))]);
+      clearTimeout(grace);
+      for (const stream of streams) stream.destroy();
+      const parsed = replies.split('\n').filter(Boolean).map((line) => parseShimReply(line));
+      const failure = parsed.find((r) => r?.kind === 'error');
+      if (failure?.kind === 'error') throw startFailure(failure);
+      if (parsed.some((r) => r === undefined)) throw protocolError(`unexpected answer from the shim: ${replies.trim()}`);
+      const exitCode = status.code ?? 128 + (status.signal ? (os.constants.signals[status.signal] ?? 0) : 0);
+      return { exitCode, output: Buffer.concat(chunks).toString('utf8'), timedOut, truncated };
+    } finally {
+      fs.rmSync(specFile, { force: true });
+    }
   }
 }
