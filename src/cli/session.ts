@@ -29,7 +29,7 @@ export function loadProjectRef(global: GlobalOptions, io: CommandIO, services: s
       }
     }
   }
-  return { project: loaded.project, workingDir: loaded.options.workingDir, configFiles: loaded.options.configFiles };
+  return { project: loaded.project, workingDir: loaded.options.workingDir, configFiles: loaded.options.configFiles, disabledServices: loaded.disabledServices };
 }
 
 /**

@@ -143,7 +143,7 @@ export class Engine {
     return record.startedAt ? 'exited' : 'created';
   }
 
-  observe(projectName: string): ObservedState {
+  observe(projectName: string, project?: Project): ObservedState {
     const containers = this.store.containersOf(projectName).map((c) => ({
       id: c.id,
       name: c.name,
@@ -158,10 +158,17 @@ export class Engine {
       networks: c.networks.map((n) => n.network),
     }));
     const networks = this.store.networksOf(projectName).map((n) => ({ name: n.name, configHash: n.configHash, external: n.external }));
-    const volumes = this.host.volumes
+    const volumes: ObservedState['volumes'] = this.host.volumes
       .list()
       .filter((v) => v.labels['com.docker.compose.project'] === projectName)
       .map((v) => ({ name: v.name }));
+    // External resources the file names and that exist count as observed (they are never created here).
+    for (const n of Object.values(project?.networks ?? {})) {
+      if (n.external && this.store.networks.get(n.name) && !networks.some((x) => x.name === n.name)) networks.push({ name: n.name, configHash: '', external: true });
+    }
+    for (const v of Object.values(project?.volumes ?? {})) {
+      if (v.external && this.host.volumes.get(v.name) && !volumes.some((x) => x.name === v.name)) volumes.push({ name: v.name, external: true });
+    }
     return { containers, networks, volumes };
   }
 
@@ -180,8 +187,8 @@ export class Engine {
     const images = await this.resolveImages(project, wanted, options.pull, emit);
     const imageIds: Record<string, string> = {};
     for (const [name, image] of images) imageIds[name] = image.id;
-    const desired = desiredFromProject(project, { selected, noDeps: options.noDeps === true, scale: options.scale ?? {}, imageIds });
-    const observed = this.observe(project.name);
+    const desired = desiredFromProject(project, { selected, noDeps: options.noDeps === true, scale: options.scale ?? {}, imageIds, disabledServices: ref.disabledServices ?? [] });
+    const observed = this.observe(project.name, project);
     const plan = reconcile(desired, observed, {
       recreate: options.forceRecreate ? 'force' : options.noRecreate ? 'never' : 'diverged',
       removeOrphans: options.removeOrphans === true,

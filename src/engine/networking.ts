@@ -68,6 +68,8 @@ export function serviceNetworks(project: Project, service: ServiceConfig): Servi
 
 export class ProjectNetworking {
   private readonly dnsListening = new Set<string>();
+  /** Subnets are chosen one network at a time: two networks created together must not pick the same free subnet. */
+  private creating: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly store: EngineStore,
@@ -87,12 +89,17 @@ export class ProjectNetworking {
     }
     const driver = config.driver ?? 'bridge';
     if (driver !== 'bridge') throw new TscComposeError('TSC_NETWORK_DRIVER', 'unsupported', `network ${key}: driver "${driver}" is not supported (only bridge)`);
-    let record = this.store.networks.get(config.name);
     const hash = networkConfigHash(config);
-    if (!record) {
-      record = await this.newRecord(project.name, key, config, hash);
-      this.store.networks.put(record.name, record);
-    }
+    const made = this.creating.then(async () => {
+      let record = this.store.networks.get(config.name);
+      if (!record) {
+        record = await this.newRecord(project.name, key, config, hash);
+        this.store.networks.put(record.name, record);
+      }
+      return record;
+    });
+    this.creating = made.catch(() => undefined);
+    const record = await made;
     await this.bringUp(record);
     return record;
   }
@@ -185,9 +192,11 @@ export class ProjectNetworking {
   /** A fresh network namespace with a veth into every network; the path goes to the runtime. */
   async plumb(containerId: string, attachments: NetworkAttachmentRecord[]): Promise<string> {
     const sandbox = await this.host.createSandbox(containerId);
-    for (const [i, a] of attachments.entries()) {
+    // The default route goes through the first network that has a way out (an internal network has none, as in Docker).
+    const routed = attachments.find((a) => this.store.networks.get(a.network)?.internal !== true);
+    for (const a of attachments) {
       const record = this.store.networks.get(a.network);
-      await this.host.attach(sandbox, { bridge: record?.bridge ?? '', hostIfname: a.hostIfname, ifname: a.ifname, address: a.address, prefix: a.prefix, gateway: a.gateway, mac: a.mac, mtu: record?.mtu, defaultRoute: i === 0 });
+      await this.host.attach(sandbox, { bridge: record?.bridge ?? '', hostIfname: a.hostIfname, ifname: a.ifname, address: a.address, prefix: a.prefix, gateway: a.gateway, mac: a.mac, mtu: record?.mtu, defaultRoute: a === routed });
     }
     return sandbox;
   }

@@ -58,7 +58,7 @@ export function summarize(record: ContainerRecord, state: string, runtime: Runti
     Status: statusText(record, state),
     Health: record.healthcheck && (state === 'running' || state === 'paused') ? (record.health?.status ?? 'starting') : '',
     ExitCode: record.exitCode ?? 0,
-    Publishers: record.ports.map((p) => ({ URL: p.hostIp === '' ? '0.0.0.0' : p.hostIp, TargetPort: p.containerPort, PublishedPort: p.hostPort, Protocol: p.protocol })),
+    Publishers: (state === 'running' || state === 'paused' ? record.ports : []).map((p) => ({ URL: p.hostIp === '' ? '0.0.0.0' : p.hostIp, TargetPort: p.containerPort, PublishedPort: p.hostPort, Protocol: p.protocol })),
     Labels: Object.entries(labels)
       .map(([k, v]) => `${k}=${v}`)
       .join(','),

@@ -28,18 +28,19 @@ export const command: Command = {
     if (!target || command.length === 0) throw new UsageError('exec requires a SERVICE (or container name) and a COMMAND');
     const host = openHost();
     const running = host.runtime.list().filter((c) => host.runtime.isRunning(c.id));
-    let container = running.find((c) => c.name === target || c.id === target || c.id.startsWith(target));
-    if (!container) {
-      let project: string | undefined;
-      try {
-        project = loadFromCli(global, { skipConsistency: true }).project.name;
-      } catch {
-        project = undefined;
-      }
-      container = running
-        .filter((c) => c.labels['com.docker.compose.service'] === target && (project === undefined || c.labels['com.docker.compose.project'] === project))
-        .sort((a, b) => a.name.localeCompare(b.name))[0];
+    // A service of this project first (as docker compose), then a container name, then an id (a prefix of 12 or more).
+    let project: string | undefined;
+    try {
+      project = loadFromCli(global, { skipConsistency: true }).project.name;
+    } catch {
+      project = undefined;
     }
+    const index = Number(stringOption(options, 'index') ?? '1');
+    const ofService = running
+      .filter((c) => c.labels['com.docker.compose.service'] === target && c.labels['com.docker.compose.oneoff'] !== 'True' && (project === undefined || c.labels['com.docker.compose.project'] === project))
+      .sort((a, b) => Number(a.labels['com.docker.compose.container-number'] ?? 0) - Number(b.labels['com.docker.compose.container-number'] ?? 0));
+    let container = ofService.find((c) => Number(c.labels['com.docker.compose.container-number'] ?? 1) === index) ?? ofService[0];
+    container ??= running.find((c) => c.name === target) ?? running.find((c) => c.id === target || (target.length >= 12 && c.id.startsWith(target)));
     if (!container) throw new TscComposeError('TSC_NOT_RUNNING', 'not-found', `service "${target}" is not running`);
     const env = [...container.env];
     for (const e of listOption(options, 'env')) {

@@ -49,6 +49,8 @@ export interface ProjectRef {
   project: Project;
   workingDir: string;
   configFiles: string[];
+  /** Services left out by profiles: their containers are not orphans. */
+  disabledServices?: string[] | undefined;
 }
 
 export interface UpOptions {

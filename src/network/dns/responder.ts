@@ -4,9 +4,12 @@
  * drop it. Names in the project's scope (single labels and the project's own
  * domain) are always answered here, NXDOMAIN when unknown, so lookups of
  * service names never leave the machine or wait for a timeout; AAAA for a
- * known name answers at once with no records while IPv6 is off.
+ * known name answers at once with no records while IPv6 is off. A name the
+ * table knows is answered here even when it has dots (an alias like
+ * `db.internal`), as Docker's resolver does.
  */
-import * as packet from 'dns-packet';
+import { QCLASS_ANY, QCLASS_IN, QTYPE, encodeBareError, encodeReply, ipv4Bytes, parseQuery, udpLimit } from './wire.js';
+import type { ParsedQuery } from './wire.js';
 
 export interface NameTable {
   /**
@@ -22,56 +25,81 @@ export interface ResponderOptions {
   ttlSeconds: number;
 }
 
-export type Decision = { kind: 'answer'; packet: Buffer } | { kind: 'forward' } | { kind: 'drop' };
+export type Decision =
+  | { kind: 'answer'; packet: Buffer }
+  /** Not ours: the server sends it upstream (`query` is what was read of it). */
+  | { kind: 'forward'; query: ParsedQuery }
+  | { kind: 'drop' };
 
-const MAX_QUESTIONS = 1;
+/**
+ * Where the rotation of a name's addresses starts: a fixed offset, or asked
+ * per name (called only when several addresses are about to be answered).
+ */
+export type Rotation = number | ((name: string) => number);
 
 export function isLocalName(name: string, localDomains: string[]): boolean {
-  const n = name.toLowerCase().replace(/\.$/, '');
+  const n = normalise(name);
+  if (n === '') return false; // the root is the upstreams' business
   if (!n.includes('.')) return true;
-  return localDomains.some((d) => n === d || n.endsWith(`.${d}`));
+  return localDomains.some((d) => n === normalise(d) || n.endsWith(`.${normalise(d)}`));
 }
 
-/** Strips a local domain suffix: `db.myproj.internal` → `db`. */
-function shortName(name: string, localDomains: string[]): string {
-  const n = name.toLowerCase().replace(/\.$/, '');
-  for (const d of localDomains) if (n.endsWith(`.${d}`)) return n.slice(0, -(d.length + 1));
-  return n;
+function normalise(name: string): string {
+  return name.toLowerCase().replace(/\.$/, '');
 }
 
-export function respond(query: Buffer, clientIp: string, table: NameTable, options: ResponderOptions, rotation = 0): Decision {
-  let decoded: packet.Packet;
-  try {
-    decoded = packet.decode(query);
-  } catch {
-    return { kind: 'drop' };
+/** The table keys a name may be known under: as asked, then without a local domain (`db.myproj.internal` → `db`). */
+function candidateKeys(name: string, localDomains: string[]): string[] {
+  const n = normalise(name);
+  const keys = [n];
+  for (const raw of localDomains) {
+    const d = normalise(raw);
+    if (d !== '' && n.endsWith(`.${d}`)) keys.push(n.slice(0, -(d.length + 1)));
   }
-  if (decoded.type !== 'query' || !decoded.questions || decoded.questions.length !== MAX_QUESTIONS) {
-    return decoded.type === 'query' && typeof decoded.id === 'number' ? { kind: 'answer', packet: reply(decoded, 'FORMERR', []) } : { kind: 'drop' };
-  }
-  const question = decoded.questions[0] as packet.Question;
-  if (typeof question.name !== 'string' || question.name.length > 253) return { kind: 'answer', packet: reply(decoded, 'FORMERR', []) };
-  if (!isLocalName(question.name, options.localDomains)) return { kind: 'forward' };
+  return keys;
+}
 
-  const addresses = table.lookup(shortName(question.name, options.localDomains), clientIp);
-  if (addresses === undefined) return { kind: 'answer', packet: reply(decoded, 'NXDOMAIN', []) };
-  if (question.type !== 'A' && (question.type as string) !== 'ANY') return { kind: 'answer', packet: reply(decoded, 'NOERROR', []) };
+/**
+ * Decides what to do with `query` from `clientIp`. Over UDP (`transport`),
+ * answers too large for the client are cut short with TC set.
+ */
+export function respond(
+  query: Buffer,
+  clientIp: string,
+  table: NameTable,
+  options: ResponderOptions,
+  rotation: Rotation = 0,
+  transport: 'udp' | 'tcp' = 'tcp',
+): Decision {
+  const parsed = parseQuery(query);
+  if (!parsed.ok) {
+    return parsed.reply === 'drop' ? { kind: 'drop' } : { kind: 'answer', packet: encodeBareError(parsed.id, parsed.flags, parsed.rcode) };
+  }
+  const q = parsed.query;
+  const maxLength = transport === 'udp' ? udpLimit(q) : 65535;
+  if (q.name === '') return { kind: 'forward', query: q };
+
+  let key: string | undefined;
+  let addresses: string[] | undefined;
+  for (const candidate of candidateKeys(q.name, options.localDomains)) {
+    addresses = table.lookup(candidate, clientIp);
+    if (addresses !== undefined) {
+      key = candidate;
+      break;
+    }
+  }
+  if (addresses === undefined || key === undefined) {
+    if (!isLocalName(q.name, options.localDomains)) return { kind: 'forward', query: q };
+    // No SOA in the reply: clients must not cache the miss, the container may appear a moment later.
+    return { kind: 'answer', packet: encodeReply(query, q, 'NXDOMAIN', [], 0, maxLength) };
+  }
+  if (q.qclass !== QCLASS_IN && q.qclass !== QCLASS_ANY) return { kind: 'answer', packet: encodeReply(query, q, 'REFUSED', [], 0, maxLength) };
+  if (q.qtype !== QTYPE.A && q.qtype !== QTYPE.ANY) return { kind: 'answer', packet: encodeReply(query, q, 'NOERROR', [], 0, maxLength) };
+
+  const ipv4s = addresses.map(ipv4Bytes).filter((b): b is Buffer => b !== undefined);
   // Replicas answer together, in rotating order, so clients spread over them.
-  const n = addresses.length;
-  const rotated = n === 0 ? [] : addresses.map((_, i) => addresses[(i + rotation) % n] as string);
-  const answers: packet.Answer[] = rotated.map((ip) => ({ type: 'A', class: 'IN', name: question.name, ttl: options.ttlSeconds, data: ip }));
-  return { kind: 'answer', packet: reply(decoded, 'NOERROR', answers) };
-}
-
-function reply(query: packet.Packet, rcode: 'NOERROR' | 'NXDOMAIN' | 'FORMERR', answers: packet.Answer[]): Buffer {
-  const RCODES = { NOERROR: 0, FORMERR: 1, NXDOMAIN: 3 } as const;
-  const rd = ((query.flags ?? 0) & packet.RECURSION_DESIRED) !== 0;
-  const flags = packet.AUTHORITATIVE_ANSWER | packet.RECURSION_AVAILABLE | (rd ? packet.RECURSION_DESIRED : 0) | RCODES[rcode];
-  return packet.encode({
-    type: 'response',
-    id: query.id ?? 0,
-    flags,
-    questions: query.questions ?? [],
-    answers,
-  });
+  const n = ipv4s.length;
+  const start = n > 1 ? (typeof rotation === 'number' ? rotation : rotation(key)) : 0;
+  const rotated = n === 0 ? [] : ipv4s.map((_, i) => ipv4s[(((i + start) % n) + n) % n] as Buffer);
+  return { kind: 'answer', packet: encodeReply(query, q, 'NOERROR', rotated, options.ttlSeconds, maxLength) };
 }

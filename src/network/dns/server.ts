@@ -72,7 +72,14 @@ export class DnsServer {
 
   /** Answers one query (UDP or TCP payload); undefined: say nothing. */
   async answer(query: Buffer, clientIp: string, overTcp: boolean): Promise<Buffer | undefined> {
-    const decision = respond(query, clientIp, this.opts.table, { localDomains: this.opts.localDomains, ttlSeconds: this.opts.ttlSeconds ?? 2 }, this.rotation++);
+    // Rotate on A queries only: a resolver's AAAA query in between must not undo the rotation.
+    let isA = false;
+    try {
+      isA = packet.decode(query).questions?.[0]?.type === 'A';
+    } catch {
+      isA = false;
+    }
+    const decision = respond(query, clientIp, this.opts.table, { localDomains: this.opts.localDomains, ttlSeconds: this.opts.ttlSeconds ?? 2 }, isA ? this.rotation++ : this.rotation);
     if (decision.kind === 'answer') return decision.packet;
     if (decision.kind === 'drop') return undefined;
     for (const upstream of this.upstreams) {
