@@ -921,14 +921,88 @@ static int log_fd = -1;
 static int log_broken; /* say once that the log cannot be written, then keep the container running */
 static int console_out = -1; /* the engine's end of an attached terminal, while it listens */
 
+/*
+ * Size-based rotation (`log_rotate MAX_BYTES MAX_FILES`, Docker's local and
+ * json-file semantics): before a record that would take the file past
+ * MAX_BYTES, container.log becomes container.log.1 (.1 → .2 ..., up to
+ * MAX_FILES-1 kept) and a new container.log takes its place. Records are never
+ * split; a record larger than MAX_BYTES gets a file of its own. The current
+ * path always names a complete file (the new one is renamed over it), so a
+ * reader finds it at every moment; a reader holding the old file knows every
+ * write to it is done once the path names another file.
+ */
+static const char *log_path;
+static unsigned long long log_max_size; /* 0: never rotate */
+static unsigned long long log_max_files = 1;
+static unsigned long long log_size;
+static int log_rotate_broken;
+
+/* Opens the log for appending; a record torn by a monitor killed mid-write is ended, so the next one starts on its own line. */
+static int log_open(const char *path)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (fd < 0) return -1;
+    struct stat st;
+    if (fstat(fd, &st) < 0) { int e = errno; close(fd); errno = e; return -1; }
+    log_size = (unsigned long long)st.st_size;
+    char last = '\n';
+    if (st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n' && write_all(fd, "\n", 1) == 0) log_size++;
+    return fd;
+}
+
+static int rotated_name(char *out, size_t cap, unsigned long long index)
+{
+    if (snprintf(out, cap, "%s.%llu", log_path, index) >= (int)cap) { errno = ENAMETOOLONG; return -1; }
+    return 0;
+}
+
+static int log_rotate(void)
+{
+    char from[PATH_MAX], to[PATH_MAX], fresh[PATH_MAX];
+    if (snprintf(fresh, sizeof fresh, "%s.new", log_path) >= (int)sizeof fresh) { errno = ENAMETOOLONG; return -1; }
+    /* The new file first: if it cannot be made, nothing moved and the old file goes on. */
+    int fd = open(fresh, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd < 0) return -1;
+    if (log_max_files >= 2) {
+        /* Oldest first, so the files that stay keep their order for a reader walking .1, .2, ... */
+        for (unsigned long long i = log_max_files - 1; i >= 2; i--) {
+            if (rotated_name(from, sizeof from, i - 1) < 0 || rotated_name(to, sizeof to, i) < 0) goto failed;
+            if (rename(from, to) < 0 && errno != ENOENT) goto failed;
+        }
+        /* container.log keeps its name until the new file replaces it: a second name, then the swap. */
+        char link_tmp[PATH_MAX];
+        if (rotated_name(to, sizeof to, 1) < 0 || snprintf(link_tmp, sizeof link_tmp, "%s.1.new", log_path) >= (int)sizeof link_tmp) { errno = ENAMETOOLONG; goto failed; }
+        unlink(link_tmp);
+        if (link(log_path, link_tmp) < 0 || rename(link_tmp, to) < 0) goto failed;
+    }
+    if (rename(fresh, log_path) < 0) goto failed;
+    close(log_fd);
+    log_fd = fd;
+    log_size = 0;
+    return 0;
+failed:;
+    int e = errno;
+    close(fd);
+    unlink(fresh);
+    errno = e;
+    return -1;
+}
+
 static void log_record(const char *stream, const char *text, size_t len, int partial)
 {
     char ts[48], head[96];
     rfc3339_now(ts, sizeof ts);
     int n = snprintf(head, sizeof head, "%s %s %c ", ts, stream, partial ? 'P' : 'F');
+    size_t total = (size_t)n + len + 1;
+    if (log_max_size > 0 && log_size > 0 && log_size + total > log_max_size && log_rotate() < 0 && !log_rotate_broken) {
+        /* Keep the record in the file we have rather than lose it. */
+        log_rotate_broken = 1;
+        warn("log", errno, "rotate %s", log_path);
+    }
     struct iovec iov[3] = { { head, (size_t)n }, { (void *)text, len }, { "\n", 1 } };
     ssize_t w = writev(log_fd, iov, 3);
-    if (w != (ssize_t)((size_t)n + len + 1) && !log_broken) {
+    if (w > 0) log_size += (unsigned long long)w;
+    if (w != (ssize_t)total && !log_broken) {
         log_broken = 1;
         warn("log", w < 0 ? errno : EIO, "write a record to the log");
     }
@@ -1122,7 +1196,7 @@ static int cmd_run(const char *spec_path)
 {
     load_spec(spec_path);
     report_fd = STDOUT_FILENO;
-    const char *log_path = NULL, *status_path = NULL, *pid_path = NULL, *winsize_path = NULL;
+    const char *status_path = NULL, *pid_path = NULL, *winsize_path = NULL;
     int stdin_fd = -1, console_in = -1, want_tty = 0;
     for (int i = 0; i < nspec; i++) {
         const struct directive *d = &spec[i];
@@ -1133,10 +1207,12 @@ static int cmd_run(const char *spec_path)
         else if (is(d, "tty")) want_tty = 1;
         else if (is(d, "console")) { console_in = (int)snum(d, 0); console_out = (int)snum(d, 1); }
         else if (is(d, "winsize_file")) winsize_path = arg(d, 0);
+        else if (is(d, "log_rotate")) { log_max_size = num(d, 0); log_max_files = d->nargs > 1 ? num(d, 1) : 1; }
         else if (is(d, "ns")) ns_flag(arg(d, 0)); /* unknown kinds fail now, before anything runs */
     }
     if (!log_path || !status_path) fail("spec", EINVAL, NULL, "log and status paths are required");
-    log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (log_max_files == 0) log_max_files = 1;
+    log_fd = log_open(log_path);
     if (log_fd < 0) fail("log", errno, log_path, "open `%s`", log_path);
 
     /* Shared namespaces are entered here: a pid namespace only applies to children. */

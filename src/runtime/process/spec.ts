@@ -67,6 +67,10 @@ export interface ContainerSpec {
   env: string[];
   args: string[];
   logFile: string;
+  /** Rotate the log before it would grow past this many bytes (absent or 0: never). */
+  logMaxSize?: number | undefined;
+  /** Files kept with rotation, the current one included (default 1: the full file is replaced). */
+  logMaxFiles?: number | undefined;
   statusFile: string;
   pidFile: string;
   /** The container's stdin comes from the shim's fd 3 (a pipe from the engine) instead of /dev/null. */
@@ -142,6 +146,8 @@ export function encodeContainerSpec(spec: ContainerSpec): string {
   for (const ns of spec.namespaces) out.push(line('ns', ns));
   for (const j of spec.join) out.push(line('join', j.kind, j.path));
   out.push(line('log', spec.logFile), line('status', spec.statusFile), line('pidfile', spec.pidFile));
+  // Only when asked for: a spec without rotation reads the same as before the directive existed.
+  if (spec.logMaxSize !== undefined && spec.logMaxSize > 0) out.push(line('log_rotate', spec.logMaxSize, spec.logMaxFiles ?? 1));
   if (spec.tty) {
     const console = spec.console ?? { input: 3, output: 4 };
     out.push(line('tty', spec.tty.rows, spec.tty.cols), line('console', console.input, console.output), line('winsize_file', spec.tty.winsizeFile));
@@ -302,6 +308,10 @@ export interface ProcessSpec {
   init?: boolean | undefined;
   /** The container's output, one record per line (see logs.ts). */
   logFile: string;
+  /** Rotate the log by size, as Docker's `max-size` (bytes; absent or 0: never). */
+  logMaxSize?: number | undefined;
+  /** As Docker's `max-file`: `logFile` plus `logFile.1` .. `.N-1` are kept (default 1). */
+  logMaxFiles?: number | undefined;
   /** Written atomically when PID 1 is reaped (see status.ts). */
   statusFile: string;
   /** Runtime files of this container: `spec`, `pid` ("<container pid> <monitor pid>"), `shim.log`, `winsize`. */
@@ -451,6 +461,8 @@ export function validateProcessSpec(spec: ProcessSpec): void {
   for (const r of spec.rlimits ?? []) if (!RLIMIT_TYPES.has(r.type)) throw invalid(`unknown rlimit "${r.type}"`);
   absolute('cwd', spec.cwd);
   absolute('the log file', spec.logFile);
+  if (spec.logMaxSize !== undefined && !(Number.isSafeInteger(spec.logMaxSize) && spec.logMaxSize >= 0)) throw invalid(`logMaxSize must be a whole number of bytes: ${spec.logMaxSize}`);
+  if (spec.logMaxFiles !== undefined && !(Number.isSafeInteger(spec.logMaxFiles) && spec.logMaxFiles >= 1)) throw invalid(`logMaxFiles must be at least 1: ${spec.logMaxFiles}`);
   absolute('the status file', spec.statusFile);
   absolute('the state directory', spec.stateDir);
   for (const kind of Object.keys(spec.namespaces) as NamespaceKind[]) {
@@ -537,6 +549,7 @@ export function lowerProcessSpec(spec: ProcessSpec, console: { input: number; ou
     env: spec.env,
     args: spec.args,
     logFile: spec.logFile,
+    ...(spec.logMaxSize ? { logMaxSize: spec.logMaxSize, logMaxFiles: spec.logMaxFiles ?? 1 } : {}),
     statusFile: spec.statusFile,
     pidFile: files.pid,
     stdinFromEngine: spec.stdin === true,
