@@ -1,151 +1,130 @@
 /**
  * The embedded DNS server: UDP and TCP on each network's gateway address.
  * Project names are answered from the table at once (responder.ts); other
- * names go to the host's upstream resolvers with a timeout (SERVFAIL when
- * none answers). Malformed input is dropped or answered FORMERR; nothing a
- * client sends can crash or stall it.
+ * names go to the host's upstream resolvers with a timeout (forwarder.ts),
+ * SERVFAIL when none answers. Malformed input is dropped or answered with an
+ * error; nothing a client sends can crash or stall it: replies are built from
+ * bounded reads, TCP connections are capped in number, idle time and
+ * queries outstanding, and forwarded queries in flight are capped too.
  */
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
-import * as packet from 'dns-packet';
+import { Forwarder, parseUpstream } from './forwarder.js';
 import { respond } from './responder.js';
 import type { NameTable } from './responder.js';
+import { encodeError } from './wire.js';
 
-const MAX_UDP = 4096;
-const MAX_TCP_MESSAGE = 65535;
-const TCP_IDLE_MS = 10_000;
+/** Larger UDP queries are not queries (a real one is a few dozen bytes); dropped unread. */
+const MAX_UDP_QUERY = 4096;
+const DEFAULT_TCP_IDLE_MS = 10_000;
+const MAX_TCP_CONNECTIONS = 256;
+/** Queries one TCP connection may have outstanding before we stop reading from it. */
+const MAX_TCP_PENDING = 32;
+/** Per-name rotation counters kept at most; past that they start again (only the spread matters). */
+const MAX_ROTATION_NAMES = 4096;
 
 export interface DnsServerOptions {
   table: NameTable;
   localDomains: string[];
+  /** `ip` or `ip:port` (`[v6]:port`). */
   upstreams: string[];
+  /** How long each upstream gets (default 2000 ms). */
   timeoutMs?: number;
+  /** TTL of local answers (default 1 s: a restarted container's new address is seen at once). */
   ttlSeconds?: number;
+  /** A TCP connection with nothing to say for this long is closed (default 10 s). */
+  tcpIdleMs?: number;
+  /** Forwarded queries in flight at once (default 512); more get SERVFAIL. */
+  maxForwardsInFlight?: number;
 }
 
-/** Nameservers of a resolv.conf, without loopback ones (unreachable from a container's network). */
+/** Nameservers of a resolv.conf, without loopback ones (unreachable from a container's network), as Docker does. */
 export function upstreamsFromResolvConf(text: string): string[] {
   const out: string[] = [];
   for (const raw of text.split('\n')) {
     const m = /^\s*nameserver\s+(\S+)/.exec(raw);
     if (!m) continue;
-    const ns = m[1] as string;
-    if (ns.startsWith('127.') || ns === '::1') continue;
+    const ns = (m[1] as string).replace(/%.*$/, ''); // a zone id (fe80::1%eth0) means nothing inside a container
+    if (isLoopback(ns)) continue;
+    if (!net.isIP(ns)) continue;
     out.push(ns);
   }
   return out;
 }
 
-function parseUpstream(text: string): { host: string; port: number } {
-  const m = /^(.*):(\d+)$/.exec(text);
-  if (m && !text.includes('::')) return { host: m[1] as string, port: Number(m[2]) };
-  return { host: text, port: 53 };
-}
-
-function servfail(query: Buffer): Buffer | undefined {
-  try {
-    const q = packet.decode(query);
-    return packet.encode({ type: 'response', id: q.id ?? 0, flags: packet.RECURSION_AVAILABLE | 2, questions: q.questions ?? [] });
-  } catch {
-    return undefined;
-  }
+function isLoopback(address: string): boolean {
+  if (net.isIPv4(address)) return address.startsWith('127.');
+  if (!net.isIPv6(address)) return false;
+  const a = address.toLowerCase();
+  return a === '::1' || /^(0{0,4}:){7}0{0,3}1$/.test(a) || a.startsWith('::ffff:127.');
 }
 
 interface Listener {
   udp: dgram.Socket;
   tcp: net.Server;
   connections: Set<net.Socket>;
+  port: number;
 }
 
 export class DnsServer {
   private readonly listeners = new Map<string, Listener>();
-  private upstreams: Array<{ host: string; port: number }>;
-  private rotation = 0;
+  private readonly forwarder: Forwarder;
+  private readonly rotations = new Map<string, number>();
+  private readonly ttlSeconds: number;
 
   constructor(private readonly opts: DnsServerOptions) {
-    this.upstreams = opts.upstreams.map(parseUpstream);
+    this.forwarder = new Forwarder({ upstreams: opts.upstreams.map(parseUpstream), timeoutMs: opts.timeoutMs ?? 2000, maxInFlight: opts.maxForwardsInFlight ?? 512 });
+    this.ttlSeconds = opts.ttlSeconds ?? 1;
   }
 
   setUpstreams(upstreams: string[]): void {
-    this.upstreams = upstreams.map(parseUpstream);
+    this.forwarder.setUpstreams(upstreams.map(parseUpstream));
   }
 
-  /** Answers one query (UDP or TCP payload); undefined: say nothing. */
+  /** Addresses this server listens on, with their port. */
+  listening(): Array<{ address: string; port: number }> {
+    return [...this.listeners.entries()].map(([address, l]) => ({ address, port: l.port }));
+  }
+
+  /** Answers one query (UDP or TCP payload); undefined: say nothing. Never throws. */
   async answer(query: Buffer, clientIp: string, overTcp: boolean): Promise<Buffer | undefined> {
-    // Rotate on A queries only: a resolver's AAAA query in between must not undo the rotation.
-    let isA = false;
     try {
-      isA = packet.decode(query).questions?.[0]?.type === 'A';
+      const decision = respond(query, clientIp, this.opts.table, { localDomains: this.opts.localDomains, ttlSeconds: this.ttlSeconds }, (name) => this.nextRotation(name), overTcp ? 'tcp' : 'udp');
+      if (decision.kind === 'answer') return decision.packet;
+      if (decision.kind === 'drop') return undefined;
+      const reply = await this.forwarder.forward(query, decision.query, overTcp ? 'tcp' : 'udp');
+      return reply ?? encodeError(query, decision.query, 'SERVFAIL');
     } catch {
-      isA = false;
+      return undefined;
     }
-    const decision = respond(query, clientIp, this.opts.table, { localDomains: this.opts.localDomains, ttlSeconds: this.opts.ttlSeconds ?? 2 }, isA ? this.rotation++ : this.rotation);
-    if (decision.kind === 'answer') return decision.packet;
-    if (decision.kind === 'drop') return undefined;
-    for (const upstream of this.upstreams) {
-      const reply = overTcp ? await this.forwardTcp(query, upstream) : await this.forwardUdp(query, upstream);
-      if (reply) {
-        // A truncated UDP answer: ask again over TCP for the whole one, then hand back what fits (the client retries over TCP).
-        if (!overTcp && reply.length >= 4 && (reply.readUInt16BE(2) & 0x0200) !== 0) return reply;
-        return reply;
+  }
+
+  /** Round robin per name: each answer of a name starts one further along its addresses. */
+  private nextRotation(name: string): number {
+    if (this.rotations.size >= MAX_ROTATION_NAMES && !this.rotations.has(name)) this.rotations.clear();
+    const n = this.rotations.get(name) ?? 0;
+    this.rotations.set(name, (n + 1) % 0x40000000);
+    return n;
+  }
+
+  /** Serves UDP and TCP on `address`; port 0 picks a free port (the same one for both). */
+  async listen(address: string, port = 53): Promise<{ port: number }> {
+    const existing = this.listeners.get(address);
+    if (existing) return { port: existing.port };
+    // With port 0 the UDP port is chosen first and TCP may find it taken: try a few.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const listener = await this.open(address, port);
+        this.listeners.set(address, listener);
+        return { port: listener.port };
+      } catch (err) {
+        if (port !== 0 || attempt >= 8 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
       }
     }
-    return servfail(query);
   }
 
-  private forwardUdp(query: Buffer, upstream: { host: string; port: number }): Promise<Buffer | undefined> {
-    return new Promise((resolve) => {
-      const socket = dgram.createSocket(net.isIPv6(upstream.host) ? 'udp6' : 'udp4');
-      const id = query.readUInt16BE(0);
-      const finish = (value: Buffer | undefined): void => {
-        clearTimeout(timer);
-        socket.close();
-        resolve(value);
-      };
-      const timer = setTimeout(() => finish(undefined), this.opts.timeoutMs ?? 2000);
-      socket.on('error', () => finish(undefined));
-      socket.on('message', (msg) => {
-        if (msg.length >= 2 && msg.readUInt16BE(0) === id) finish(msg);
-      });
-      socket.send(query, upstream.port, upstream.host);
-    });
-  }
-
-  private forwardTcp(query: Buffer, upstream: { host: string; port: number }): Promise<Buffer | undefined> {
-    return new Promise((resolve) => {
-      const socket = net.connect(upstream.port, upstream.host);
-      let buf = Buffer.alloc(0);
-      const finish = (value: Buffer | undefined): void => {
-        clearTimeout(timer);
-        socket.destroy();
-        resolve(value);
-      };
-      const timer = setTimeout(() => finish(undefined), this.opts.timeoutMs ?? 2000);
-      socket.on('error', () => finish(undefined));
-      socket.on('connect', () => {
-        const len = Buffer.alloc(2);
-        len.writeUInt16BE(query.length);
-        socket.write(Buffer.concat([len, query]));
-      });
-      socket.on('data', (chunk: Buffer) => {
-        buf = Buffer.concat([buf, chunk]);
-        if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) finish(buf.subarray(2, 2 + buf.readUInt16BE(0)));
-      });
-    });
-  }
-
-  async listen(address: string, port = 53): Promise<{ port: number }> {
-    if (this.listeners.has(address)) return { port: (this.listeners.get(address) as Listener).udp.address().port };
-    const udp = dgram.createSocket({ type: net.isIPv6(address) ? 'udp6' : 'udp4', reuseAddr: true });
-    udp.on('message', (msg, rinfo) => {
-      if (msg.length > MAX_UDP) return;
-      void this.answer(msg, rinfo.address, false)
-        .then((reply) => {
-          if (reply) udp.send(reply, rinfo.port, rinfo.address);
-        })
-        .catch(() => undefined);
-    });
-    udp.on('error', () => undefined);
+  private async open(address: string, port: number): Promise<Listener> {
+    const udp = dgram.createSocket({ type: net.isIPv6(address) ? 'udp6' : 'udp4' });
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject);
       udp.bind(port, address, () => {
@@ -155,49 +134,79 @@ export class DnsServer {
     });
     const boundPort = udp.address().port;
     const connections = new Set<net.Socket>();
-    const tcp = net.createServer((socket) => this.serveTcp(socket, connections));
-    tcp.on('error', () => undefined);
+    const tcp = net.createServer({ allowHalfOpen: true }, (socket) => this.serveTcp(socket, connections));
     try {
       await new Promise<void>((resolve, reject) => {
         tcp.once('error', reject);
-        tcp.listen(boundPort, address, () => {
+        tcp.listen({ port: boundPort, host: address, exclusive: true }, () => {
           tcp.off('error', reject);
           resolve();
         });
       });
     } catch (err) {
-      udp.close();
+      await new Promise<void>((r) => udp.close(() => r()));
       throw err;
     }
-    this.listeners.set(address, { udp, tcp, connections });
-    return { port: boundPort };
+    tcp.on('error', () => undefined);
+    udp.on('error', () => undefined);
+    udp.on('message', (msg, rinfo) => {
+      if (msg.length > MAX_UDP_QUERY) return;
+      void this.answer(msg, rinfo.address, false).then((reply) => {
+        if (!reply) return;
+        try {
+          udp.send(reply, rinfo.port, rinfo.address);
+        } catch {
+          // the listener was closed while the query was upstream
+        }
+      });
+    });
+    return { udp, tcp, connections, port: boundPort };
   }
 
+  /** RFC 1035/7766 framing: a 2-byte length before each message, any number per connection, replies in any order. */
   private serveTcp(socket: net.Socket, connections: Set<net.Socket>): void {
+    if (connections.size >= MAX_TCP_CONNECTIONS) {
+      socket.destroy();
+      return;
+    }
     connections.add(socket);
-    socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());
+    const clientIp = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    let buffered: Buffer = Buffer.alloc(0);
+    let pending = 0;
+    let readEnded = false;
+    socket.setNoDelay(true);
+    socket.setTimeout(this.opts.tcpIdleMs ?? DEFAULT_TCP_IDLE_MS, () => socket.destroy());
     socket.on('close', () => connections.delete(socket));
     socket.on('error', () => undefined);
-    let buf = Buffer.alloc(0);
+    const maybeEnd = (): void => {
+      if (readEnded && pending === 0 && !socket.destroyed) socket.end();
+    };
+    socket.on('end', () => {
+      readEnded = true;
+      maybeEnd();
+    });
     socket.on('data', (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk]);
-      if (buf.length > MAX_TCP_MESSAGE + 2) {
-        socket.destroy();
-        return;
-      }
-      while (buf.length >= 2) {
-        const len = buf.readUInt16BE(0);
-        if (buf.length < 2 + len) break;
-        const query = buf.subarray(2, 2 + len);
-        buf = buf.subarray(2 + len);
-        void this.answer(Buffer.from(query), socket.remoteAddress?.replace(/^::ffff:/, '') ?? '', true)
-          .then((reply) => {
-            if (!reply || socket.destroyed) return;
-            const header = Buffer.alloc(2);
-            header.writeUInt16BE(reply.length);
-            socket.write(Buffer.concat([header, reply]));
-          })
-          .catch(() => undefined);
+      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+      // A frame is at most 2 + 65535 bytes, so `buffered` stays below two of them.
+      while (buffered.length >= 2) {
+        const length = buffered.readUInt16BE(0);
+        if (buffered.length < 2 + length) break;
+        const message = Buffer.from(buffered.subarray(2, 2 + length));
+        buffered = buffered.subarray(2 + length);
+        pending++;
+        if (pending >= MAX_TCP_PENDING) socket.pause();
+        void this.answer(message, clientIp, true).then((reply) => {
+          pending--;
+          if (!socket.destroyed) {
+            if (reply && socket.writable) {
+              const header = Buffer.alloc(2);
+              header.writeUInt16BE(reply.length);
+              socket.write(Buffer.concat([header, reply]));
+            }
+            if (pending < MAX_TCP_PENDING && socket.isPaused()) socket.resume();
+          }
+          maybeEnd();
+        });
       }
     });
   }
@@ -210,7 +219,9 @@ export class DnsServer {
     await Promise.all([new Promise<void>((r) => l.udp.close(() => r())), new Promise<void>((r) => l.tcp.close(() => r()))]);
   }
 
+  /** Stops listening everywhere and abandons queries still upstream. */
   async close(): Promise<void> {
     await Promise.all([...this.listeners.keys()].map((a) => this.unlisten(a)));
+    this.forwarder.close();
   }
 }
