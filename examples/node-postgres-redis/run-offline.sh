@@ -4,7 +4,7 @@
 # images from Debian packages (cached under /var/cache/tsc-compose-test-images),
 # serves them from a local registry on 127.0.0.1 as a Docker Hub mirror, and
 # runs `tsc-compose up -d --wait` on the unchanged compose.yaml. Then it asks
-# the app for a page. Run as root from anywhere: sudo bash examples/node-postgres-redis/run-offline.sh
+# the app for a page. Run as root from anywhere: bash examples/node-postgres-redis/run-offline.sh
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
