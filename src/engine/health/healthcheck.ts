@@ -4,7 +4,6 @@
  * missing value takes the image's, then Docker's default), and the shapes of
  * the health state the engine keeps (`docker inspect`'s State.Health).
  */
-import type { ServiceConfig } from '../../spec/model.js';
 import type { HealthConfig } from '../../image/oci.js';
 import { parseDuration } from '../../util/duration.js';
 
@@ -62,7 +61,15 @@ export const HEALTHCHECK_DEFAULTS = { intervalMs: 30_000, timeoutMs: 30_000, ret
 const SHELL = ['/bin/sh', '-c'];
 
 /** The compose side: the canonical model's healthcheck, also with a plain-string `test` as the short syntax has it. */
-export type ComposeHealthcheck = Omit<NonNullable<ServiceConfig['healthcheck']>, 'test'> & { test?: string[] | string | undefined };
+export interface ComposeHealthcheck {
+  test?: string[] | string | undefined;
+  interval?: string | undefined;
+  timeout?: string | undefined;
+  retries?: number | undefined;
+  start_period?: string | undefined;
+  start_interval?: string | undefined;
+  disable?: boolean | undefined;
+}
 
 /**
  * The probe's argv from a test: `["CMD", a, b]` → `[a, b]`; `["CMD-SHELL", s]`

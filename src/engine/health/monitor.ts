@@ -11,6 +11,7 @@
  *   marks a cut; the last five results are kept.
  */
 import { formatDuration } from '../../util/duration.js';
+import { HEALTHCHECK_DEFAULTS } from './healthcheck.js';
 import type { HealthcheckConfig, HealthProbe, HealthResult, HealthState, ProbeOutcome } from './healthcheck.js';
 
 export interface HealthTimers {
@@ -154,7 +155,7 @@ export class HealthMonitor {
       const inGrace = previous.status === 'starting' && startMs - this.opts.startedAtMs < this.config.startPeriodMs;
       if (!inGrace) {
         next.failingStreak += 1;
-        if (next.failingStreak >= this.config.retries) next.status = 'unhealthy';
+        if (next.failingStreak >= (this.config.retries > 0 ? this.config.retries : HEALTHCHECK_DEFAULTS.retries)) next.status = 'unhealthy';
       }
     }
     this.current = next;
