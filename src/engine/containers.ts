@@ -115,7 +115,7 @@ export class ContainerLifecycle {
       image: req.image.reference,
       imageId: req.imageId,
       createdAt: new Date().toISOString(),
-      restartPolicy: req.oneOff ? { name: 'no' } : restartPolicyOf(service),
+      restartPolicy: req.oneOff ? { name: 'no' } : restartPolicyOf(service, serviceName),
       stoppedByUser: false,
       restartCount: 0,
       networks: [],
