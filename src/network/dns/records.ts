@@ -13,6 +13,8 @@ export interface DnsEndpoint {
   containerId: string;
   /** Service name, container name, hostname and aliases, as given for each network. */
   networks: Array<{ network: string; address: string; names: string[] }>;
+  /** What a reverse (PTR) lookup of its addresses answers; default: the first name given for that network. */
+  reverseName?: string;
 }
 
 interface Entry {
@@ -43,6 +45,7 @@ export class DnsRecords implements NameTable {
     const copy: DnsEndpoint = {
       containerId: endpoint.containerId,
       networks: endpoint.networks.map((n) => ({ network: n.network, address: n.address, names: [...n.names] })),
+      ...(endpoint.reverseName !== undefined ? { reverseName: endpoint.reverseName } : {}),
     };
     this.endpoints.set(copy.containerId, copy);
     for (const n of copy.networks) {
@@ -79,7 +82,20 @@ export class DnsRecords implements NameTable {
 
   /** Endpoints currently known (copies), for inspection. */
   list(): DnsEndpoint[] {
-    return [...this.endpoints.values()].map((e) => ({ containerId: e.containerId, networks: e.networks.map((n) => ({ ...n, names: [...n.names] })) }));
+    return [...this.endpoints.values()].map((e) => ({ ...e, networks: e.networks.map((n) => ({ ...n, names: [...n.names] })) }));
+  }
+
+  /** The name of whoever has `address`, if the client shares that address's network (or is that container). */
+  reverse(address: string, clientIp: string): string | undefined {
+    const ownerId = this.owners.get(address);
+    const clientId = this.owners.get(clientIp);
+    if (ownerId === undefined || clientId === undefined) return undefined;
+    const owner = this.endpoints.get(ownerId);
+    const client = this.endpoints.get(clientId);
+    const attachment = owner?.networks.find((n) => n.address === address);
+    if (!owner || !client || !attachment) return undefined;
+    if (ownerId !== clientId && !client.networks.some((n) => n.network === attachment.network)) return undefined;
+    return owner.reverseName ?? attachment.names[0];
   }
 
   lookup(name: string, clientIp: string): string[] | undefined {

@@ -8,7 +8,7 @@
  * table knows is answered here even when it has dots (an alias like
  * `db.internal`), as Docker's resolver does.
  */
-import { QCLASS_ANY, QCLASS_IN, QTYPE, encodeBareError, encodeReply, ipv4Bytes, parseQuery, udpLimit } from './wire.js';
+import { QCLASS_ANY, QCLASS_IN, QTYPE, encodeBareError, encodePtrReply, encodeReply, ipv4Bytes, parseQuery, udpLimit } from './wire.js';
 import type { ParsedQuery } from './wire.js';
 
 export interface NameTable {
@@ -17,6 +17,8 @@ export interface NameTable {
    * both share); undefined when the name is unknown to the project.
    */
   lookup(name: string, clientIp: string): string[] | undefined;
+  /** The name for a reverse lookup of `address`, if the client may see it; undefined: not ours (forwarded). */
+  reverse?(address: string, clientIp: string): string | undefined;
 }
 
 export interface ResponderOptions {
@@ -42,6 +44,14 @@ export function isLocalName(name: string, localDomains: string[]): boolean {
   if (n === '') return false; // the root is the upstreams' business
   if (!n.includes('.')) return true;
   return localDomains.some((d) => n === normalise(d) || n.endsWith(`.${normalise(d)}`));
+}
+
+/** `4.3.2.1.in-addr.arpa` → `1.2.3.4`; undefined for anything else. */
+function reverseAddress(name: string): string | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.in-addr\.arpa\.?$/i.exec(name);
+  if (!m) return undefined;
+  const address = [m[4], m[3], m[2], m[1]].join('.');
+  return ipv4Bytes(address) ? address : undefined;
 }
 
 function normalise(name: string): string {
@@ -78,6 +88,15 @@ export function respond(
   const q = parsed.query;
   const maxLength = transport === 'udp' ? udpLimit(q) : 65535;
   if (q.name === '') return { kind: 'forward', query: q };
+  if (q.qtype === QTYPE.PTR && table.reverse) {
+    const address = reverseAddress(q.name);
+    const target = address === undefined ? undefined : table.reverse(address, clientIp);
+    if (target !== undefined) {
+      const domain = options.localDomains[0];
+      const reply = encodePtrReply(query, q, domain ? `${target}.${normalise(domain)}` : target, options.ttlSeconds);
+      if (reply) return { kind: 'answer', packet: reply };
+    }
+  }
 
   let key: string | undefined;
   let addresses: string[] | undefined;

@@ -21,7 +21,7 @@ const RA = 0x0080;
 export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
 export type Rcode = keyof typeof RCODE;
 
-export const QTYPE = { A: 1, AAAA: 28, OPT: 41, ANY: 255 } as const;
+export const QTYPE = { A: 1, PTR: 12, AAAA: 28, OPT: 41, ANY: 255 } as const;
 export const QCLASS_IN = 1;
 export const QCLASS_ANY = 255;
 
@@ -137,6 +137,26 @@ export function encodeReply(raw: Buffer, query: ParsedQuery, rcode: Rcode, ipv4s
     o += A_RECORD_LENGTH;
   }
   if (edns) OPT_RECORD.copy(out, o);
+  return out;
+}
+
+/** A reply with one PTR record naming `target`; undefined when `target` is not a name DNS can carry. */
+export function encodePtrReply(raw: Buffer, query: ParsedQuery, target: string, ttlSeconds: number): Buffer | undefined {
+  const labels = target.replace(/\.$/, '').split('.');
+  if (labels.some((l) => l.length === 0 || l.length > 63 || !/^[\x21-\x7e]+$/.test(l))) return undefined;
+  const rdata = Buffer.concat([...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])), Buffer.from([0])]);
+  if (rdata.length > 255) return undefined;
+  const base = encodeReply(raw, query, 'NOERROR', [], ttlSeconds);
+  const record = Buffer.alloc(12 + rdata.length);
+  record.writeUInt16BE(0xc000 | HEADER_LENGTH, 0);
+  record.writeUInt16BE(QTYPE.PTR, 2);
+  record.writeUInt16BE(QCLASS_IN, 4);
+  record.writeUInt32BE(ttlSeconds >>> 0, 6);
+  record.writeUInt16BE(rdata.length, 10);
+  rdata.copy(record, 12);
+  // At most ~330 bytes (an in-addr.arpa question, one record, OPT): within any UDP limit.
+  const out = Buffer.concat([base.subarray(0, query.questionEnd), record, base.subarray(query.questionEnd)]);
+  out.writeUInt16BE(1, 6);
   return out;
 }
 

@@ -72,3 +72,15 @@ it('set() keeps its own copy of what it is given', () => {
   assert.equal(r.lookup('b', '10.9.0.2'), undefined);
   assert.deepEqual(r.lookup('a', '10.9.0.2'), ['10.9.0.2']);
 });
+
+it('reverse: an address names its container for clients on that network (or itself); reverseName overrides the first name', () => {
+  const r = project();
+  assert.equal(r.reverse('10.1.0.2', '10.1.0.10'), 'web');
+  assert.equal(r.reverse('10.2.0.5', '10.1.0.2'), undefined); // web is not on b
+  assert.equal(r.reverse('10.2.0.10', '10.2.0.10'), 'front');
+  assert.equal(r.reverse('10.1.0.10', '10.2.0.5'), undefined); // db shares b with front, not a
+  assert.equal(r.reverse('10.9.9.9', '10.1.0.10'), undefined);
+  r.set({ containerId: id('1'), reverseName: 'proj-web-1', networks: [{ network: 'proj_a', address: '10.1.0.2', names: ['web'] }] });
+  assert.equal(r.reverse('10.1.0.2', '10.1.0.3'), 'proj-web-1');
+  assert.equal(r.list().find((e) => e.containerId === id('1'))?.reverseName, 'proj-web-1');
+});

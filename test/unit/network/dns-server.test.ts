@@ -153,6 +153,15 @@ it('records updated live: the next query sees a removed container gone and its n
   assert.deepEqual(addrs(await ask(FRONT, 'db')), [DB]);
 });
 
+it('PTR of a container address on a shared network is answered here; others are not ours', async () => {
+  const r = await ask(FRONT, '5.0.0.127.in-addr.arpa', 'PTR');
+  assert.equal(r.rcode, 'NOERROR');
+  assert.equal(r.answers?.[0]?.type, 'PTR');
+  assert.equal((r.answers?.[0] as { data: string }).data, 'db.proj.internal');
+  // web1 cannot see db: the query goes upstream (none here: SERVFAIL), never a local answer.
+  assert.equal((await ask(WEB1, '5.0.0.127.in-addr.arpa', 'PTR')).rcode, 'SERVFAIL');
+});
+
 it('TCP: several queries per connection, split across writes, pipelined', async () => {
   const msgs = [query('web', 'A', 1), query('db', 'A', 2), query('nope', 'A', 3), query('web', 'AAAA', 4)];
   const stream = Buffer.concat(msgs.map(frame));
