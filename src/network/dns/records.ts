@@ -85,6 +85,10 @@ export class DnsRecords implements NameTable {
     return [...this.endpoints.values()].map((e) => ({ ...e, networks: e.networks.map((n) => ({ ...n, names: [...n.names] })) }));
   }
 
+  knows(clientIp: string): boolean {
+    return this.owners.has(clientIp);
+  }
+
   /** The name of whoever has `address`, if the client shares that address's network (or is that container). */
   reverse(address: string, clientIp: string): string | undefined {
     const ownerId = this.owners.get(address);

@@ -19,6 +19,8 @@ export interface NameTable {
   lookup(name: string, clientIp: string): string[] | undefined;
   /** The name for a reverse lookup of `address`, if the client may see it; undefined: not ours (forwarded). */
   reverse?(address: string, clientIp: string): string | undefined;
+  /** Whether `clientIp` is a container the table knows (the server treats strangers differently). */
+  knows?(clientIp: string): boolean;
 }
 
 export interface ResponderOptions {

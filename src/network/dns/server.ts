@@ -12,7 +12,7 @@ import * as net from 'node:net';
 import { Forwarder, parseUpstream } from './forwarder.js';
 import { respond } from './responder.js';
 import type { NameTable } from './responder.js';
-import { encodeError } from './wire.js';
+import { encodeError, parseQuery } from './wire.js';
 
 /** Larger UDP queries are not queries (a real one is a few dozen bytes); dropped unread. */
 const MAX_UDP_QUERY = 4096;
@@ -20,6 +20,9 @@ const DEFAULT_TCP_IDLE_MS = 10_000;
 const MAX_TCP_CONNECTIONS = 256;
 /** Queries one TCP connection may have outstanding before we stop reading from it. */
 const MAX_TCP_PENDING = 32;
+/** Queries from unknown clients held at once; past that they are answered without waiting. */
+const MAX_WAITING_STRANGERS = 256;
+const STRANGER_POLL_MS = 10;
 /** Per-name rotation counters kept at most; past that they start again (only the spread matters). */
 const MAX_ROTATION_NAMES = 4096;
 
@@ -36,6 +39,18 @@ export interface DnsServerOptions {
   tcpIdleMs?: number;
   /** Forwarded queries in flight at once (default 512); more get SERVFAIL. */
   maxForwardsInFlight?: number;
+  /**
+   * A query from an address the table does not know (yet) waits this long
+   * for it to appear (default 300 ms): a container may ask before the engine
+   * has published its records, and must not get NXDOMAIN for that.
+   */
+  unknownClientGraceMs?: number;
+  /**
+   * Forward names for clients the table does not know (default false: they
+   * get REFUSED). The gateway addresses are the host's, reachable from more
+   * than containers; an open forwarder there would serve anyone.
+   */
+  forwardForUnknownClients?: boolean;
 }
 
 /** Nameservers of a resolv.conf, without loopback ones (unreachable from a container's network), as Docker does. */
@@ -71,6 +86,7 @@ export class DnsServer {
   private readonly forwarder: Forwarder;
   private readonly rotations = new Map<string, number>();
   private readonly ttlSeconds: number;
+  private waitingStrangers = 0;
 
   constructor(private readonly opts: DnsServerOptions) {
     this.forwarder = new Forwarder({ upstreams: opts.upstreams.map(parseUpstream), timeoutMs: opts.timeoutMs ?? 2000, maxInFlight: opts.maxForwardsInFlight ?? 512 });
@@ -89,13 +105,33 @@ export class DnsServer {
   /** Answers one query (UDP or TCP payload); undefined: say nothing. Never throws. */
   async answer(query: Buffer, clientIp: string, overTcp: boolean): Promise<Buffer | undefined> {
     try {
+      const table = this.opts.table;
+      // Garbage does not wait: only a readable query from a stranger is held.
+      const known = table.knows ? table.knows(clientIp) || (parseQuery(query).ok && (await this.awaitClient(clientIp))) : true;
       const decision = respond(query, clientIp, this.opts.table, { localDomains: this.opts.localDomains, ttlSeconds: this.ttlSeconds }, (name) => this.nextRotation(name), overTcp ? 'tcp' : 'udp');
       if (decision.kind === 'answer') return decision.packet;
       if (decision.kind === 'drop') return undefined;
+      if (!known && !this.opts.forwardForUnknownClients) return encodeError(query, decision.query, 'REFUSED');
       const reply = await this.forwarder.forward(query, decision.query, overTcp ? 'tcp' : 'udp');
       return reply ?? encodeError(query, decision.query, 'SERVFAIL');
     } catch {
       return undefined;
+    }
+  }
+
+  /** Waits (bounded) for an unknown client to be published; whether it was. */
+  private async awaitClient(clientIp: string): Promise<boolean> {
+    const grace = this.opts.unknownClientGraceMs ?? 300;
+    if (grace <= 0 || this.waitingStrangers >= MAX_WAITING_STRANGERS) return false;
+    this.waitingStrangers++;
+    try {
+      for (let waited = 0; waited < grace; waited += STRANGER_POLL_MS) {
+        await new Promise((r) => setTimeout(r, STRANGER_POLL_MS));
+        if (this.opts.table.knows?.(clientIp)) return true;
+      }
+      return false;
+    } finally {
+      this.waitingStrangers--;
     }
   }
 

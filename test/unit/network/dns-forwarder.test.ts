@@ -226,6 +226,17 @@ it('the next upstream is asked when one is silent or refuses; replies with the w
   }
 });
 
+it('strangers (addresses the table does not know) get REFUSED for other names unless forwardForUnknownClients', async () => {
+  reset();
+  const t = await start([up1.spec]);
+  const stranger = t.server.answer(query('s.example.org'), '127.0.0.99', false);
+  assert.equal((packet.decode((await stranger) as Buffer) as Reply).rcode, 'REFUSED');
+  const open = new DnsServer({ table: records, localDomains: [], upstreams: [up1.spec], unknownClientGraceMs: 0, forwardForUnknownClients: true });
+  servers.push(open);
+  assert.deepEqual(addrs(packet.decode((await open.answer(query('s.example.org'), '127.0.0.99', false)) as Buffer) as Reply), ['192.0.2.1', '192.0.2.2']);
+  assert.deepEqual(up1.seen.map((s) => s.name), ['s.example.org']);
+});
+
 it('setUpstreams takes effect for the next query', async () => {
   reset();
   const t = await start([up1.spec]);

@@ -144,6 +144,20 @@ it('replicas answer together, round robin per query; AAAA queries in between do 
   for (let i = 1; i < firsts.length; i++) assert.notEqual(firsts[i], firsts[i - 1], `rotation: ${firsts.join(' ')}`);
 });
 
+it('a client not yet published gets its answer once it is (within the grace); strangers are not forwarded for', async () => {
+  const late = '127.0.0.7';
+  const pending = ask(late, 'db');
+  setTimeout(() => records.set({ containerId: 'late', networks: [{ network: 'b', address: late, names: ['late'] }] }), 80);
+  try {
+    assert.deepEqual(addrs(await pending), [DB]);
+  } finally {
+    records.remove('late');
+  }
+  const started = Date.now();
+  assert.equal((await ask('127.0.0.8', 'example.org')).rcode, 'REFUSED');
+  assert.ok(Date.now() - started >= 250);
+});
+
 it('records updated live: the next query sees a removed container gone and its new address', async () => {
   records.set({ containerId: 'db', networks: [{ network: 'b', address: '127.0.0.6', names: ['db', 'database'] }] });
   assert.deepEqual(addrs(await ask(FRONT, 'db')), ['127.0.0.6']);
