@@ -20,6 +20,8 @@ const DEFAULT_TCP_IDLE_MS = 10_000;
 const MAX_TCP_CONNECTIONS = 256;
 /** Queries one TCP connection may have outstanding before we stop reading from it. */
 const MAX_TCP_PENDING = 32;
+/** Reply bytes a TCP client may leave unread before it is cut off. */
+const MAX_TCP_UNREAD = 1 << 20;
 /** Queries from unknown clients held at once; past that they are answered without waiting. */
 const MAX_WAITING_STRANGERS = 256;
 const STRANGER_POLL_MS = 10;
@@ -238,6 +240,8 @@ export class DnsServer {
               const header = Buffer.alloc(2);
               header.writeUInt16BE(reply.length);
               socket.write(Buffer.concat([header, reply]));
+              // A client that asks and never reads would have us buffer replies without end.
+              if (socket.writableLength > MAX_TCP_UNREAD) socket.destroy();
             }
             if (pending < MAX_TCP_PENDING && socket.isPaused()) socket.resume();
           }

@@ -249,3 +249,36 @@ it('server over TCP: more connections than allowed, then the extra are closed an
   await new Promise((r) => setTimeout(r, 100));
   await stillAnswers();
 });
+
+it('server over TCP: a client that asks and never reads is cut off; the server still answers', async () => {
+  const big = { lookup: () => Array.from({ length: 60 }, (_, i) => `10.0.2.${i + 1}`), knows: () => true };
+  const s = new DnsServer({ table: big, localDomains: [], upstreams: [] });
+  const { port: p } = await s.listen('127.0.0.83', 0);
+  try {
+    const q = packet.encode({ type: 'query', id: 1, questions: [{ type: 'A', name: 'big', class: 'IN' }] });
+    const frames = Buffer.concat(Array.from({ length: 2000 }, () => Buffer.concat([Buffer.from([0, q.length]), q])));
+    const started = Date.now();
+    const cut = await new Promise<boolean>((resolve) => {
+      const c = net.connect({ host: '127.0.0.83', port: p, localAddress: CLIENT });
+      c.pause(); // never read
+      c.on('error', () => resolve(true));
+      c.on('close', () => resolve(true));
+      c.on('connect', async () => {
+        for (let i = 0; i < 30 && !c.destroyed; i++) {
+          c.write(frames);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        setTimeout(() => {
+          c.destroy();
+          resolve(false);
+        }, 3000);
+      });
+    });
+    assert.equal(cut, true, 'the server kept buffering for a client that does not read');
+    assert.ok(Date.now() - started < 5000);
+    const reply = await s.answer(q, CLIENT, true);
+    assert.equal(packet.decode(reply as Buffer).answers?.length, 60);
+  } finally {
+    await s.close();
+  }
+});
