@@ -13,6 +13,7 @@ import { waitForExit } from '../../../src/runtime/process/index.js';
 import { logFiles, parseLogRecord, readLogs } from '../../../src/runtime/process/logs.js';
 import type { LogEntry, ReadLogsOptions } from '../../../src/runtime/process/logs.js';
 import type { ProcessSpec } from '../../../src/runtime/process/spec.js';
+import { runtimeFixture } from '../../support/runtime-fixture.js';
 
 let fx: ProcessFixture;
 
@@ -124,5 +125,21 @@ describe('log rotation in the monitor', () => {
     await following;
     assert.deepEqual(seen, ['one', 'two', 'torn', 'three', 'four']);
     assert.deepEqual((await collect(first.logFile)).map((e) => e.line), ['one', 'two', 'torn', 'three', 'four']);
+  });
+
+  it("Runtime.start's log options reach the monitor (max-size, max-file)", async () => {
+    const rt = await runtimeFixture();
+    try {
+      const config = rt.config(printer(400));
+      await rt.runtime.start(config, undefined, { log: { maxSize: 2048, maxFiles: 2 } });
+      await rt.runtime.wait(config.id);
+      const log = rt.runtime.paths(config.id).log;
+      assert.deepEqual(logFiles(log), [`${log}.1`, log]);
+      for (const f of logFiles(log)) assert.ok(fs.statSync(f).size <= 2048);
+      const got = numbers(await collect(log));
+      assert.deepEqual(got, consecutive(got[0] as number, 399));
+    } finally {
+      await rt.cleanup();
+    }
   });
 });
