@@ -7,7 +7,7 @@ import { DnsRecords } from '../../../src/network/dns/records.js';
 import { DnsServer, upstreamsFromResolvConf } from '../../../src/network/dns/server.js';
 
 // Clients are told apart by source address: loopback's 127.0.0.0/8 gives us as many as we like, without root.
-const SERVER = '127.0.0.53';
+const SERVER = '127.0.0.50';
 const FRONT = '127.0.0.2'; // on net a and b
 const WEB1 = '127.0.0.3'; // on a
 const WEB2 = '127.0.0.4'; // on a
