@@ -23,8 +23,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TscComposeError } from '../errors/index.js';
-import { SyscallError } from '../errors/index.js';
+import { SyscallError, TscComposeError } from '../errors/index.js';
 import { getXattr, setXattr } from './sys/filesystem.js';
 import { AT_FDCWD, O, RESOLVE, fdPath, openat2, readlinkFd } from './sys/openat2.js';
 
