@@ -5,6 +5,8 @@ import { TscComposeError, UsageError } from '../../errors/index.js';
 import { projectNameOnly, withEngine } from '../session.js';
 import type { ContainerSummary } from '../../engine/api/protocol.js';
 import { copyFromContainer, copyToContainer } from '../../runtime/copy.js';
+import { Runtime } from '../../runtime/container.js';
+import { stateLayout, stateRoots } from '../../state/roots.js';
 
 function split(arg: string): { service?: string; path: string } {
   const m = /^([a-zA-Z0-9][a-zA-Z0-9_.-]*):(.*)$/.exec(arg);
@@ -28,11 +30,18 @@ export const command: Command = {
     const service = (src.service ?? dest.service) as string;
     const index = Number(stringOption(options, 'index') ?? '1');
     const { name } = projectNameOnly(global, io);
-    const list = await withEngine((c) => c.json<ContainerSummary[]>('GET', `/v1/ps?project=${encodeURIComponent(name)}`));
-    const c = list.find((x) => (x.Service === service || x.Name === service) && (x.Name === service || x.Number === index) && x.State === 'running');
-    if (!c || c.Pid <= 0) throw new TscComposeError('TSC_NOT_RUNNING', 'conflict', `service "${service}" has no running container (cp needs a running one)`, { service });
-    if (src.service) copyFromContainer(c.Pid, src.path, dest.path);
-    else copyToContainer(c.Pid, src.path, dest.path);
+    const list = await withEngine((c) => c.json<ContainerSummary[]>('GET', `/v1/ps?project=${encodeURIComponent(name)}&all=1`));
+    const c = list.find((x) => (x.Service === service || x.Name === service) && (x.Name === service || x.Number === index) && !x.OneOff);
+    if (!c) throw new TscComposeError('TSC_NO_CONTAINER', 'not-found', `service "${service}" has no container`, { service });
+    // A running container is reached through its root as the kernel shows it; a stopped one through its layers.
+    const runtime = new Runtime(stateLayout(stateRoots()));
+    const config = runtime.readConfig(c.ID);
+    if (!config) throw new TscComposeError('TSC_NO_CONTAINER', 'not-found', `container ${c.Name} has no configuration`, { service });
+    const paths = runtime.paths(c.ID);
+    const running = runtime.isRunning(c.ID);
+    const target = { ...(running ? { pid: runtime.state(c.ID)?.pid as number } : {}), lowerDirs: config.image.lowerDirs, upper: paths.upper, rootfs: paths.rootfs };
+    if (src.service) copyFromContainer(target, src.path, dest.path);
+    else copyToContainer(target, src.path, dest.path);
     return 0;
   },
 };
