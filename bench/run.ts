@@ -8,6 +8,7 @@ import type { Row } from './lib.js';
 const BENCHMARKS: Record<string, () => Promise<Row[]>> = {
   config: async () => (await import('./config-bench.js')).configBenchmarks(),
   containers: async () => (await import('./container-bench.js')).containerBenchmarks(),
+  dns: async () => (await import('./dns-bench.js')).dnsBenchmarks(),
   engine: async () => (await import('./engine-bench.js')).engineBenchmarks(),
 };
 

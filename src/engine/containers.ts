@@ -214,10 +214,13 @@ export class ContainerLifecycle {
     }
     if (record.networks.length > 0) for (const n of record.networks) await this.networking.ensureNetworkByName(n.network);
     record.ports = await this.publishPorts(record);
+    // Known to DNS before its process runs, so its own first lookups and its peers' find it.
+    this.networking.publishDns(id, record.networks);
     let started;
     try {
       started = await this.host.runtime.start(config, record.service, { ...opts, log: { maxSize: record.logMaxSize, maxFiles: record.logMaxFiles } });
     } catch (err) {
+      this.networking.withdrawDns(id);
       await this.netHost.unpublish(id).catch(() => undefined);
       throw err;
     }
