@@ -284,7 +284,8 @@ export async function engineBenchmarks(): Promise<Row[]> {
       spawnSync(process.execPath, [BIN_PATH, 'engine', 'stop'], { cwd: mine, env: t.env });
     }
 
-    if (which('dockerd') && which('docker-compose')) {
+    const peers = (process.env['TSC_BENCH_PEERS'] ?? 'docker,podman').split(',');
+    if (peers.includes('docker') && which('dockerd') && which('docker-compose')) {
       const dir = path.join(base, 'dcbench');
       fs.mkdirSync(dir);
       fs.writeFileSync(path.join(dir, 'docker-compose.yml'), `version: "2.4"\n${STACK_V1}`);
@@ -292,12 +293,14 @@ export async function engineBenchmarks(): Promise<Row[]> {
       try {
         must('/usr/bin/docker', ['import', '--change', 'CMD ["sh"]', tarball, 'busybox:test']);
         await measure(dockerCompose(dir, { ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock' }), rows);
+      } catch (err) {
+        process.stderr.write(`docker-compose measurement failed: ${(err as Error).message}\n${fs.existsSync(path.join(base, 'dockerd.log')) ? fs.readFileSync(path.join(base, 'dockerd.log'), 'utf8').slice(-1500) : ''}\n`);
       } finally {
         spawnSync('docker-compose', ['down', '-t', '0'], { cwd: dir });
         docker.stop();
       }
     }
-    if (which('podman') && which('podman-compose')) {
+    if (peers.includes('podman') && which('podman') && which('podman-compose')) {
       const dir = path.join(base, 'pcbench');
       fs.mkdirSync(dir);
       fs.writeFileSync(path.join(dir, 'docker-compose.yml'), STACK_V1);
@@ -305,6 +308,8 @@ export async function engineBenchmarks(): Promise<Row[]> {
       spawnSync('podman', ['tag', 'localhost/busybox:test', 'busybox:test']);
       try {
         await measure(podmanCompose(dir, process.env), rows);
+      } catch (err) {
+        process.stderr.write(`podman-compose measurement failed: ${(err as Error).message}\n`);
       } finally {
         spawnSync('podman-compose', ['down', '-t', '0'], { cwd: dir });
       }

@@ -716,6 +716,37 @@ export class Engine {
     return out;
   }
 
+  /** Networks with the containers on them (`network ls|inspect`). */
+  networks(): Array<{ Name: string; Id: string; Driver: string; Scope: string; Internal: boolean; Labels: Record<string, string>; Created: string; IPAM: { Subnet: string; Gateway: string }; Bridge: string; Containers: Record<string, { Name: string; IPv4Address: string }> }> {
+    const containers = this.store.containers.list();
+    return this.store.networks.list().map((n) => ({
+      Name: n.name,
+      Id: n.bridge,
+      Driver: 'bridge',
+      Scope: 'local',
+      Internal: n.internal,
+      Labels: n.labels,
+      Created: n.createdAt,
+      IPAM: { Subnet: n.ipam.subnet, Gateway: n.ipam.gateway },
+      Bridge: n.bridge,
+      Containers: Object.fromEntries(
+        containers.flatMap((c) => c.networks.filter((a) => a.network === n.name).map((a) => [c.id, { Name: c.name, IPv4Address: `${a.address}/${a.prefix}` }])),
+      ),
+    }));
+  }
+
+  /** Removes the networks no container uses. */
+  async pruneNetworks(): Promise<string[]> {
+    const used = new Set(this.store.containers.list().flatMap((c) => c.networks.map((a) => a.network)));
+    const removed: string[] = [];
+    for (const n of this.store.networks.list()) {
+      if (used.has(n.name)) continue;
+      await this.networking.removeNetwork(n.name);
+      removed.push(n.name);
+    }
+    return removed;
+  }
+
   findContainer(projectName: string, service: string, index: number | undefined): ContainerRecord {
     const candidates = this.containersOfService(projectName, service).filter((c) => this.host.runtime.isRunning(c.id));
     const chosen = index !== undefined ? candidates.find((c) => c.number === index) : candidates.sort((a, b) => a.number - b.number)[0];

@@ -86,6 +86,10 @@ export function createApiServer(ctx: ServerContext): http.Server {
           const record = engine.findContainer(q.get('project') ?? '', q.get('service') ?? '', q.has('index') ? Number(q.get('index')) : undefined);
           return sendJson(res, 200, record);
         }
+        case 'GET /v1/networks':
+          return sendJson(res, 200, engine.networks());
+        case 'POST /v1/networks/prune':
+          return sendJson(res, 200, await engine.pruneNetworks());
         case 'GET /v1/stats':
           return sendJson(res, 200, await containerStats(engine, q.get('project') ?? undefined));
         case 'GET /v1/logs': {

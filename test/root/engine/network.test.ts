@@ -170,6 +170,13 @@ describe('engine: networks, DNS and published ports', () => {
     assert.equal(sh('fixed', "ip -4 -o addr show eth0 | awk '{print $4}'").stdout.trim(), '10.252.7.50/24');
   });
 
+  it('network ls and inspect show the project networks and who is on them', () => {
+    assert.deepEqual(h.ok(['network', 'ls', '-q']).trim().split('\n').sort(), ['netz_back', 'netz_front', 'netz_inside', 'netz_pinned']);
+    const [pinned] = JSON.parse(h.ok(['network', 'inspect', 'netz_pinned'])) as Array<{ IPAM: { Subnet: string }; Containers: Record<string, { Name: string; IPv4Address: string }> }>;
+    assert.equal(pinned?.IPAM.Subnet, '10.252.7.0/24');
+    assert.deepEqual(Object.values(pinned?.Containers ?? {}), [{ Name: 'netz-fixed-1', IPv4Address: '10.252.7.50/24' }]);
+  });
+
   it('a published port already taken on the host fails the start naming the port and the service', async () => {
     const blocker = net.createServer();
     await new Promise<void>((r) => blocker.listen(BUSY_PORT, '127.0.0.1', () => r()));

@@ -1,0 +1,51 @@
+/** `network ls|inspect|prune`: the engine's bridge networks. */
+import type { Command } from '../main.js';
+import { flag, parseOptions, stringOption } from '../args.js';
+import { TscComposeError, UsageError } from '../../errors/index.js';
+import { withEngine } from '../session.js';
+import type { Engine } from '../../engine/engine.js';
+import { formatTable } from '../../ui/table.js';
+
+type NetworkInfo = ReturnType<Engine['networks']>[number];
+
+export const command: Command = {
+  summary: 'Manage networks',
+  usage: 'tsc-compose network ls [-q] [--format table|json] | inspect NAME... | prune [-f]',
+  async run(args, _global, io) {
+    const [sub, ...rest] = args;
+    return withEngine(async (client) => {
+      switch (sub) {
+        case 'ls':
+        case 'list': {
+          const { options } = parseOptions(rest, [
+            { name: 'quiet', short: 'q', type: 'boolean' },
+            { name: 'format', type: 'string' },
+          ]);
+          const list = await client.json<NetworkInfo[]>('GET', '/v1/networks');
+          if (flag(options, 'quiet')) io.stdout.write(list.map((n) => `${n.Name}\n`).join(''));
+          else if (stringOption(options, 'format') === 'json') io.stdout.write(list.map((n) => `${JSON.stringify(n)}\n`).join(''));
+          else io.stdout.write(formatTable(['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE', 'SUBNET'], list.map((n) => [n.Id, n.Name, n.Driver, n.Scope, n.IPAM.Subnet])));
+          return 0;
+        }
+        case 'inspect': {
+          if (rest.length === 0) throw new UsageError('network inspect requires at least one NAME');
+          const list = await client.json<NetworkInfo[]>('GET', '/v1/networks');
+          const out = rest.map((name) => {
+            const n = list.find((x) => x.Name === name || x.Id === name);
+            if (!n) throw new TscComposeError('TSC_NO_SUCH_NETWORK', 'not-found', `no such network: ${name}`);
+            return n;
+          });
+          io.stdout.write(`${JSON.stringify(out, null, 4)}\n`);
+          return 0;
+        }
+        case 'prune': {
+          const removed = await client.json<string[]>('POST', '/v1/networks/prune');
+          io.stdout.write(removed.length > 0 ? `Deleted Networks:\n${removed.map((n) => `${n}\n`).join('')}` : '');
+          return 0;
+        }
+        default:
+          throw new UsageError(`unknown network command "${sub ?? ''}": expected ls, inspect or prune`);
+      }
+    });
+  },
+};
