@@ -36,10 +36,15 @@ export const command: Command = {
       project = undefined;
     }
     const index = Number(stringOption(options, 'index') ?? '1');
+    // The service's own containers first, then its one-off (`run -d`) ones.
     const ofService = running
-      .filter((c) => c.labels['com.docker.compose.service'] === target && c.labels['com.docker.compose.oneoff'] !== 'True' && (project === undefined || c.labels['com.docker.compose.project'] === project))
-      .sort((a, b) => Number(a.labels['com.docker.compose.container-number'] ?? 0) - Number(b.labels['com.docker.compose.container-number'] ?? 0));
-    let container = ofService.find((c) => Number(c.labels['com.docker.compose.container-number'] ?? 1) === index) ?? ofService[0];
+      .filter((c) => c.labels['com.docker.compose.service'] === target && (project === undefined || c.labels['com.docker.compose.project'] === project))
+      .sort(
+        (a, b) =>
+          Number(a.labels['com.docker.compose.oneoff'] === 'True') - Number(b.labels['com.docker.compose.oneoff'] === 'True') ||
+          Number(a.labels['com.docker.compose.container-number'] ?? 0) - Number(b.labels['com.docker.compose.container-number'] ?? 0),
+      );
+    let container = ofService.find((c) => c.labels['com.docker.compose.oneoff'] !== 'True' && Number(c.labels['com.docker.compose.container-number'] ?? 1) === index) ?? ofService[0];
     container ??= running.find((c) => c.name === target) ?? running.find((c) => c.id === target || (target.length >= 12 && c.id.startsWith(target)));
     if (!container) throw new TscComposeError('TSC_NOT_RUNNING', 'not-found', `service "${target}" is not running`);
     const env = [...container.env];

@@ -193,6 +193,10 @@ describe('pull from a local registry', { timeout: 15 * 60_000 }, () => {
       assert.equal(r.stdout, 'pulled-and-ran\n');
       assert.match(r.stderr, /Pulling/);
     } finally {
+      // `run` started an engine in this state root (and a network): take both down.
+      const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: os.homedir(), TSC_COMPOSE_ROOT: state };
+      spawnSync(process.execPath, [BIN, 'down'], { cwd: project, env, timeout: 60_000 });
+      spawnSync(process.execPath, [BIN, 'engine', 'stop'], { cwd: project, env, timeout: 60_000 });
       const runtime = new Runtime(stateLayout({ dataRoot: state, runRoot: path.join(state, 'run') }));
       for (const c of runtime.list()) await runtime.remove(c.id);
     }
