@@ -1,7 +1,9 @@
 /**
  * The network tools this layer drives: `ip` (batched: one fork for many
- * changes) and `iptables-restore --noflush` (one fork, atomic per table).
- * Failures become typed errors carrying the command and its message.
+ * changes) and `iptables-save`/`iptables-restore --noflush` (one fork each,
+ * the restore atomic per table). Failures become typed errors carrying the
+ * command and its message. Children are spawned from the calling thread, so
+ * they run in that thread's network namespace (tests use a private one).
  */
 import { spawn } from 'node:child_process';
 import { TscComposeError } from '../../errors/index.js';
@@ -19,7 +21,7 @@ export function run(cmd: string, args: string[], input?: string): Promise<Comman
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', (err) => reject(new TscComposeError('TSC_NET_TOOL', 'unavailable', `cannot run ${cmd}: ${err.message}`)));
+    child.on('error', (err) => reject(new TscComposeError('TSC_NET_TOOL', 'unavailable', `cannot run ${cmd}: ${err.message}`, { cause: err })));
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
     child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? '');
@@ -35,17 +37,28 @@ export async function mustRun(cmd: string, args: string[], input?: string): Prom
   return r.stdout;
 }
 
-/** Runs several `ip` commands in one process (`ip [-n NS] -batch -`). */
+/** Runs several `ip` commands in one process (`ip [-n NS] -batch -`), stopping at the first failure. */
 export async function ipBatch(lines: string[], netns?: string): Promise<void> {
   if (lines.length === 0) return;
   await mustRun('ip', [...(netns ? ['-n', netns] : []), '-batch', '-'], `${lines.join('\n')}\n`);
 }
 
+/** Like ipBatch, but goes on after failures (for removals of things that may already be gone). */
+export async function ipBatchForce(lines: string[], netns?: string): Promise<void> {
+  if (lines.length === 0) return;
+  await run('ip', [...(netns ? ['-n', netns] : []), '-force', '-batch', '-'], `${lines.join('\n')}\n`);
+}
+
+export async function ipJson<T>(args: string[], netns?: string): Promise<T> {
+  const out = await mustRun('ip', [...(netns ? ['-n', netns] : []), '-j', ...args]);
+  return (out.trim() ? JSON.parse(out) : []) as T;
+}
+
+export async function iptablesSave(): Promise<string> {
+  return mustRun('iptables-save', []);
+}
+
 /** Applies iptables-restore input without flushing what others (Docker, Podman) have. */
 export async function iptablesRestore(input: string): Promise<void> {
   await mustRun('iptables-restore', ['--noflush', '-w', '5'], input);
-}
-
-export async function iptables(args: string[]): Promise<CommandResult> {
-  return run('iptables', ['-w', '5', ...args]);
 }

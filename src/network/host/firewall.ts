@@ -1,54 +1,47 @@
 /**
  * tsc-compose's packet rules, in its own iptables chains (TSC-*), hooked into
  * the built-in chains by one jump each, so Docker's and Podman's rules and a
- * DROP FORWARD policy (as dockerd leaves it) do not interfere. Every rule
- * carries a comment naming its owner (a bridge or a container), which is how
- * rules are found again and removed. Rule text is built by pure functions.
+ * DROP FORWARD policy (as dockerd leaves it) do not interfere.
+ *
+ *   filter FORWARD      -> TSC-FORWARD: first TSC-ISOLATE, then per-bridge accepts/drops
+ *   filter TSC-ISOLATE  : internal bridges fenced in; published (DNAT'd) traffic passes;
+ *                         traffic leaving a bridge -> TSC-ISOLATE2, which drops it if it
+ *                         enters another tsc bridge (Docker's two-stage isolation)
+ *   nat PREROUTING/OUTPUT (dst local) -> TSC-DNAT: published ports
+ *   nat POSTROUTING     -> TSC-POSTROUTING: masquerade out, from 127/8, hairpin
+ *
+ * Every rule carries a comment naming its owner (`tsc:base`, `tsc:br:<bridge>`,
+ * `tsc:port:<container>:<proto>:<hostIp>:<hostPort>`); that is how rules are
+ * found again, compared and removed. Rules are written in the canonical form
+ * iptables-save prints, so "already there" is a string comparison and an
+ * idempotent call changes nothing. Everything here is pure: it turns the text
+ * of `iptables-save` plus a wish into `iptables-restore --noflush` input.
  */
-import { iptables, iptablesRestore } from './commands.js';
 
-export const CHAINS = {
-  filter: ['TSC-FORWARD'],
-  nat: ['TSC-PREROUTING', 'TSC-OUTPUT', 'TSC-POSTROUTING', 'TSC-DNAT'],
-} as const;
+export type Table = 'filter' | 'nat';
+export const TABLES: readonly Table[] = ['filter', 'nat'];
 
-const JUMPS: Array<{ table: 'filter' | 'nat'; chain: string; rule: string }> = [
-  { table: 'filter', chain: 'FORWARD', rule: '-j TSC-FORWARD' },
-  { table: 'nat', chain: 'PREROUTING', rule: '-m addrtype --dst-type LOCAL -j TSC-DNAT' },
-  { table: 'nat', chain: 'OUTPUT', rule: '-m addrtype --dst-type LOCAL -j TSC-DNAT' },
-  { table: 'nat', chain: 'POSTROUTING', rule: '-j TSC-POSTROUTING' },
-];
+export const CHAINS: Record<Table, readonly string[]> = {
+  filter: ['TSC-FORWARD', 'TSC-ISOLATE', 'TSC-ISOLATE2'],
+  nat: ['TSC-DNAT', 'TSC-POSTROUTING'],
+};
+
+export const CHAIN_PREFIX = 'TSC-';
+const BASE = 'tsc:base';
+
+export interface Rule {
+  table: Table;
+  chain: string;
+  /** Everything after `-A CHAIN`, canonical (as iptables-save prints it). */
+  spec: string;
+  /** Rules that must come before the others of the chain are inserted (-I) rather than appended. */
+  insert?: boolean;
+}
 
 export interface BridgeRules {
   bridge: string;
   subnet: string;
   internal: boolean;
-}
-
-const tag = (owner: string): string => `-m comment --comment "tsc:${owner}"`;
-
-/** Filter and nat rules of one bridge (pure). */
-export function bridgeRuleLines(b: BridgeRules): { filter: string[]; nat: string[] } {
-  const t = tag(b.bridge);
-  const filter = [
-    // Published ports (DNAT'd) reach the bridge from anywhere, also from another tsc network.
-    `-A TSC-FORWARD -o ${b.bridge} -m conntrack --ctstate DNAT ${t} -j ACCEPT`,
-    `-A TSC-FORWARD -i ${b.bridge} -o ${b.bridge} ${t} -j ACCEPT`,
-  ];
-  const nat = [`-A TSC-POSTROUTING -o ${b.bridge} -m addrtype --src-type LOCAL ${t} -j MASQUERADE`];
-  if (b.internal) {
-    filter.push(`-A TSC-FORWARD -i ${b.bridge} ${t} -j DROP`, `-A TSC-FORWARD -o ${b.bridge} ${t} -j DROP`);
-  } else {
-    filter.push(
-      `-A TSC-FORWARD -o ${b.bridge} -m conntrack --ctstate RELATED,ESTABLISHED ${t} -j ACCEPT`,
-      // Two tsc networks are kept apart; out of the machine is allowed.
-      `-A TSC-FORWARD -i ${b.bridge} -o tscbr+ ${t} -j DROP`,
-      `-A TSC-FORWARD -i ${b.bridge} ${t} -j ACCEPT`,
-      `-A TSC-FORWARD -o ${b.bridge} ${t} -j DROP`,
-    );
-    nat.push(`-A TSC-POSTROUTING -s ${b.subnet} ! -o ${b.bridge} ${t} -j MASQUERADE`);
-  }
-  return { filter, nat };
 }
 
 export interface PortRule {
@@ -60,88 +53,187 @@ export interface PortRule {
   containerPort: number;
 }
 
-export function portRuleLines(p: PortRule): string[] {
-  const t = tag(p.owner);
-  const dst = p.hostIp && p.hostIp !== '0.0.0.0' ? `-d ${p.hostIp} ` : '';
+const comment = (owner: string): string => `-m comment --comment "${owner}"`;
+
+export const bridgeOwner = (bridge: string): string => `tsc:br:${bridge}`;
+export const portOwnerPrefix = (owner: string): string => `tsc:port:${owner}:`;
+export function portOwner(p: Pick<PortRule, 'owner' | 'protocol' | 'hostIp' | 'hostPort'>): string {
+  return `${portOwnerPrefix(p.owner)}${p.protocol}:${p.hostIp === '' ? '0.0.0.0' : p.hostIp}:${p.hostPort}`;
+}
+
+/** The jumps from the built-in chains and the fixed head of tsc's chains. */
+export function baseRules(): Rule[] {
+  const c = comment(BASE);
   return [
-    `-A TSC-DNAT ${dst}-p ${p.protocol} --dport ${p.hostPort} ${t} -j DNAT --to-destination ${p.containerIp}:${p.containerPort}`,
-    // Hairpin: a container reaching its own published port through the host.
-    `-A TSC-POSTROUTING -s ${p.containerIp} -d ${p.containerIp} -p ${p.protocol} --dport ${p.containerPort} ${t} -j MASQUERADE`,
+    { table: 'filter', chain: 'FORWARD', spec: `${c} -j TSC-FORWARD`, insert: true },
+    { table: 'filter', chain: 'TSC-FORWARD', spec: `${c} -j TSC-ISOLATE`, insert: true },
+    { table: 'filter', chain: 'TSC-ISOLATE', spec: `-m conntrack --ctstate DNAT ${c} -j RETURN` },
+    { table: 'nat', chain: 'PREROUTING', spec: `-m addrtype --dst-type LOCAL ${c} -j TSC-DNAT`, insert: true },
+    { table: 'nat', chain: 'OUTPUT', spec: `-m addrtype --dst-type LOCAL ${c} -j TSC-DNAT`, insert: true },
+    { table: 'nat', chain: 'POSTROUTING', spec: `${c} -j TSC-POSTROUTING`, insert: true },
   ];
 }
 
-async function chainExists(table: string, chain: string): Promise<boolean> {
-  return (await iptables(['-t', table, '-S', chain])).code === 0;
+/** The rules of one bridge. */
+export function bridgeRules(b: BridgeRules): Rule[] {
+  const c = comment(bridgeOwner(b.bridge));
+  const br = b.bridge;
+  if (b.internal) {
+    // Nothing enters or leaves an internal bridge, published ports included (as Docker: no ports on internal networks).
+    return [
+      { table: 'filter', chain: 'TSC-ISOLATE', spec: `-i ${br} ! -o ${br} ${c} -j DROP`, insert: true },
+      { table: 'filter', chain: 'TSC-ISOLATE', spec: `! -i ${br} -o ${br} ${c} -j DROP`, insert: true },
+      { table: 'filter', chain: 'TSC-ISOLATE2', spec: `-o ${br} ${c} -j DROP` },
+      // Bridged traffic passes FORWARD when br_netfilter is loaded (Docker loads it); a DROP policy must not cut a network in two.
+      { table: 'filter', chain: 'TSC-FORWARD', spec: `-i ${br} -o ${br} ${c} -j ACCEPT` },
+    ];
+  }
+  return [
+    { table: 'filter', chain: 'TSC-ISOLATE', spec: `-i ${br} ! -o ${br} ${c} -j TSC-ISOLATE2` },
+    { table: 'filter', chain: 'TSC-ISOLATE2', spec: `-o ${br} ${c} -j DROP` },
+    { table: 'filter', chain: 'TSC-FORWARD', spec: `-o ${br} -m conntrack --ctstate RELATED,ESTABLISHED ${c} -j ACCEPT` },
+    { table: 'filter', chain: 'TSC-FORWARD', spec: `-o ${br} -m conntrack --ctstate DNAT ${c} -j ACCEPT` },
+    { table: 'filter', chain: 'TSC-FORWARD', spec: `-i ${br} ${c} -j ACCEPT` },
+    { table: 'filter', chain: 'TSC-FORWARD', spec: `-o ${br} ${c} -j DROP` },
+    { table: 'nat', chain: 'TSC-POSTROUTING', spec: `-s ${b.subnet} ! -o ${br} ${c} -j MASQUERADE` },
+    // Published ports on 127.0.0.1: loopback-sourced packets routed into the bridge (route_localnet) get the gateway as source.
+    { table: 'nat', chain: 'TSC-POSTROUTING', spec: `-s 127.0.0.0/8 -o ${br} ${c} -j MASQUERADE` },
+    // Hairpin: a container reaching a published port of its own network through a host address gets replies back through the host.
+    { table: 'nat', chain: 'TSC-POSTROUTING', spec: `-s ${b.subnet} -o ${br} -m conntrack --ctstate DNAT ${c} -j MASQUERADE` },
+  ];
 }
 
-/** Creates the chains and the jumps into them (idempotent). */
-export async function ensureChains(): Promise<void> {
-  const lines: Record<'filter' | 'nat', string[]> = { filter: [], nat: [] };
-  for (const table of ['filter', 'nat'] as const) {
-    for (const chain of CHAINS[table]) if (!(await chainExists(table, chain))) lines[table].push(`:${chain} - [0:0]`);
-  }
-  for (const j of JUMPS) {
-    const present = (await iptables(['-t', j.table, '-C', j.chain, ...splitRule(j.rule)])).code === 0;
-    if (!present) lines[j.table].push(`-I ${j.chain} 1 ${j.rule}`);
-  }
-  await applyLines(lines);
+export function portRules(p: PortRule): Rule[] {
+  const dst = p.hostIp && p.hostIp !== '0.0.0.0' ? `-d ${p.hostIp}/32 ` : '';
+  return [
+    {
+      table: 'nat',
+      chain: 'TSC-DNAT',
+      spec: `${dst}-p ${p.protocol} -m ${p.protocol} --dport ${p.hostPort} ${comment(portOwner(p))} -j DNAT --to-destination ${p.containerIp}:${p.containerPort}`,
+    },
+  ];
 }
 
-export async function applyLines(lines: Partial<Record<'filter' | 'nat', string[]>>): Promise<void> {
-  let input = '';
-  for (const table of ['filter', 'nat'] as const) {
-    const l = lines[table] ?? [];
-    if (l.length === 0) continue;
-    input += `*${table}\n${l.join('\n')}\nCOMMIT\n`;
+/** What `iptables-save` says about one table. */
+export interface SavedTable {
+  chains: Set<string>;
+  /** Rule lines without the leading `-A `: `CHAIN spec`. */
+  rules: string[];
+}
+export type Saved = Record<Table, SavedTable>;
+
+export function parseSave(text: string): Saved {
+  const saved: Saved = { filter: { chains: new Set(), rules: [] }, nat: { chains: new Set(), rules: [] } };
+  let current: SavedTable | undefined;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('*')) current = (TABLES as readonly string[]).includes(line.slice(1).trim()) ? saved[line.slice(1).trim() as Table] : undefined;
+    else if (!current) continue;
+    else if (line.startsWith(':')) current.chains.add(line.slice(1).split(' ')[0] as string);
+    else if (line.startsWith('-A ')) current.rules.push(line.slice(3).trim());
   }
-  if (input) await iptablesRestore(input);
+  return saved;
 }
 
-function splitRule(rule: string): string[] {
-  const out: string[] = [];
-  const re = /"([^"]*)"|(\S+)/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(rule))) out.push(m[1] ?? (m[2] as string));
+/** The owner comment of a saved rule, quoted or not. */
+export function ruleOwner(rule: string): string | undefined {
+  const m = /--comment (?:"([^"]*)"|(\S+))/.exec(rule);
+  return m ? (m[1] ?? m[2]) : undefined;
+}
+
+const normalize = (line: string): string => line.replace(/"/g, '').replace(/\s+/g, ' ').trim();
+const ruleLine = (r: Rule): string => `${r.chain} ${r.spec}`;
+
+/** The iptables-restore input of a plan, tables in order, empty when there is nothing to do. */
+export function restoreText(lines: Record<Table, string[]>): string {
+  let out = '';
+  for (const t of TABLES) if (lines[t].length > 0) out += `*${t}\n${lines[t].join('\n')}\nCOMMIT\n`;
   return out;
 }
 
-/** iptables -S prints the comment quoted or not, depending on its characters. */
-export function ruleHasOwner(rule: string, owner: string): boolean {
-  return new RegExp(`--comment "?tsc:${owner.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?(\\s|$)`).test(rule);
+function emptyPlan(): Record<Table, string[]> {
+  return { filter: [], nat: [] };
 }
 
-/** Deletes every rule of the owner from tsc's chains. */
-export async function removeOwnerRules(owner: string): Promise<void> {
-  const lines: Record<'filter' | 'nat', string[]> = { filter: [], nat: [] };
-  for (const table of ['filter', 'nat'] as const) {
-    for (const chain of CHAINS[table]) {
-      const r = await iptables(['-t', table, '-S', chain]);
-      if (r.code !== 0) continue;
-      for (const rule of r.stdout.split('\n')) {
-        if (rule.startsWith('-A ') && ruleHasOwner(rule, owner)) lines[table].push(`-D ${rule.slice(3)}`);
-      }
-    }
+/** Chains and base rules that are missing (never re-declares a chain: with --noflush that would flush it). */
+function planBase(saved: Saved, plan: Record<Table, string[]>): void {
+  for (const t of TABLES) for (const chain of CHAINS[t]) if (!saved[t].chains.has(chain)) plan[t].push(`:${chain} - [0:0]`);
+  for (const r of baseRules()) {
+    const present = saved[r.table].rules.some((l) => normalize(l) === normalize(ruleLine(r)));
+    if (!present) plan[r.table].push(r.insert ? `-I ${r.chain} 1 ${r.spec}` : `-A ${ruleLine(r)}`);
   }
-  await applyLines(lines);
 }
 
-/** Whether an owner already has rules (so adding them again would duplicate them). */
-export async function hasOwnerRules(owner: string, table: 'filter' | 'nat', chain: string): Promise<boolean> {
-  const r = await iptables(['-t', table, '-S', chain]);
-  return r.code === 0 && r.stdout.split('\n').some((l) => ruleHasOwner(l, owner));
+/**
+ * Makes the owner's rules exactly `wanted`: nothing when they already are,
+ * otherwise the old ones deleted and the wanted ones added in one transaction.
+ */
+function planOwner(saved: Saved, owner: (o: string) => boolean, wanted: Rule[], plan: Record<Table, string[]>): void {
+  for (const t of TABLES) {
+    const existing = saved[t].rules.filter((l) => {
+      const o = ruleOwner(l);
+      return o !== undefined && owner(o);
+    });
+    const want = wanted.filter((r) => r.table === t);
+    const same = existing.length === want.length && want.every((r) => existing.some((l) => normalize(l) === normalize(ruleLine(r))));
+    if (same) continue;
+    for (const l of existing) plan[t].push(`-D ${l}`);
+    for (const r of want) plan[t].push(r.insert ? `-I ${r.chain} 1 ${r.spec}` : `-A ${ruleLine(r)}`);
+  }
 }
 
-/** Removes the jumps and the chains (when tsc's last network is gone). */
-export async function removeChains(): Promise<void> {
-  for (const j of JUMPS) {
-    while ((await iptables(['-t', j.table, '-D', j.chain, ...splitRule(j.rule)])).code === 0) {
-      // a jump added twice by a race is removed twice
+export function planEnsureBridge(saved: Saved, b: BridgeRules): string {
+  const plan = emptyPlan();
+  planBase(saved, plan);
+  const name = bridgeOwner(b.bridge);
+  planOwner(saved, (o) => o === name, bridgeRules(b), plan);
+  return restoreText(plan);
+}
+
+export function planPublish(saved: Saved, p: PortRule): string {
+  const plan = emptyPlan();
+  planBase(saved, plan);
+  const name = portOwner(p);
+  planOwner(saved, (o) => o === name, portRules(p), plan);
+  return restoreText(plan);
+}
+
+export function planUnpublish(saved: Saved, owner: string): string {
+  const plan = emptyPlan();
+  const prefix = portOwnerPrefix(owner);
+  planOwner(saved, (o) => o.startsWith(prefix), [], plan);
+  return restoreText(plan);
+}
+
+/** Whether any bridge still has rules (while one does, tsc's chains stay). */
+export function hasBridgeRules(saved: Saved): boolean {
+  return TABLES.some((t) => saved[t].rules.some((l) => ruleOwner(l)?.startsWith('tsc:br:') === true));
+}
+
+/** Everything tsc added: the jumps (and any rule) into TSC-* chains, then the chains themselves. */
+export function planRemoveAll(saved: Saved): string {
+  const plan = emptyPlan();
+  for (const t of TABLES) {
+    const ours = [...saved[t].chains].filter((c) => c.startsWith(CHAIN_PREFIX));
+    for (const l of saved[t].rules) {
+      const chain = l.split(' ')[0] as string;
+      const target = /(?:^|\s)-[jg] (\S+)/.exec(l)?.[1];
+      if (!chain.startsWith(CHAIN_PREFIX) && target?.startsWith(CHAIN_PREFIX)) plan[t].push(`-D ${l}`);
     }
+    for (const c of ours) plan[t].push(`-F ${c}`);
+    for (const c of ours) plan[t].push(`-X ${c}`);
   }
-  for (const table of ['filter', 'nat'] as const) {
-    for (const chain of CHAINS[table]) {
-      await iptables(['-t', table, '-F', chain]);
-      await iptables(['-t', table, '-X', chain]);
-    }
-  }
+  return restoreText(plan);
+}
+
+/** Removes one bridge's rules; when it was the last bridge, everything tsc added goes. */
+export function planRemoveBridge(saved: Saved, bridge: string): string {
+  const name = bridgeOwner(bridge);
+  const remaining: Saved = {
+    filter: { chains: saved.filter.chains, rules: saved.filter.rules.filter((l) => ruleOwner(l) !== name) },
+    nat: { chains: saved.nat.chains, rules: saved.nat.rules.filter((l) => ruleOwner(l) !== name) },
+  };
+  if (!hasBridgeRules(remaining)) return planRemoveAll(saved);
+  const plan = emptyPlan();
+  planOwner(saved, (o) => o === name, [], plan);
+  return restoreText(plan);
 }

@@ -1,21 +1,30 @@
 /**
  * The kernel side of container networking, driven by the engine: bridges with
- * a gateway address, one persistent network namespace per container (it
- * outlives the container's processes, so a restart keeps its address and a
- * `network_mode: service:x` peer follows it), veth pairs into bridges,
- * masquerading, isolation between networks, published ports (DNAT plus a
- * reserving socket). The engine decides names and addresses; this module
- * only carries them out, with batched `ip` and `iptables-restore` calls.
+ * a gateway address, one persistent network namespace per container, veth
+ * pairs into bridges, masquerading, isolation between networks, published
+ * ports (DNAT plus a reserving socket). The engine decides names and
+ * addresses (IPAM); this module only carries them out, with batched `ip`
+ * calls and one `iptables-save` + at most one `iptables-restore --noflush`
+ * per firewall change.
+ *
+ * Everything acts on the network namespace of the calling thread (the host's
+ * for the engine; tests run in a private one).
  */
-import * as fs from 'node:fs';
 import { TscComposeError } from '../../errors/index.js';
-import { ipBatch, mustRun, run } from './commands.js';
-import { applyLines, bridgeRuleLines, ensureChains, hasOwnerRules, portRuleLines, removeChains, removeOwnerRules, ruleHasOwner } from './firewall.js';
-import type { PortRule } from './firewall.js';
+import { enableBridgeSysctls, ensureBridgeLink, removeBridgeLink } from './bridge.js';
+import { iptablesRestore, iptablesSave, ipBatchForce } from './commands.js';
+import { parseSave, planEnsureBridge, planPublish, planRemoveAll, planRemoveBridge, planUnpublish } from './firewall.js';
+import type { Saved } from './firewall.js';
+import { hostLinks, usedSubnets } from './host-addresses.js';
+import { createNetns, listNetns, netnsNameOf, removeNetns, SANDBOX_PREFIX, sandboxName } from './netns.js';
 import { reservePort } from './ports.js';
 import type { Reservation } from './ports.js';
+import { attachVeth } from './veth.js';
+
+export { NETNS_DIR, sandboxName } from './netns.js';
 
 export interface BridgeSpec {
+  /** Interface name, at most 15 characters, e.g. `tscbr-1a2b3c4d`. */
   bridge: string;
   subnet: string;
   gateway: string;
@@ -25,7 +34,9 @@ export interface BridgeSpec {
 
 export interface Attachment {
   bridge: string;
+  /** Host end of the veth, at most 15 characters (`tscv` + hex). */
   hostIfname: string;
+  /** Name inside the sandbox (`eth0`). */
   ifname: string;
   address: string;
   prefix: number;
@@ -36,141 +47,142 @@ export interface Attachment {
 }
 
 export interface PortBinding {
+  /** Container id. */
   owner: string;
   protocol: 'tcp' | 'udp';
+  /** '' = every host address. */
   hostIp: string;
+  /** 0 = a free port chosen by the kernel. */
   hostPort: number;
   containerIp: string;
   containerPort: number;
   service?: string | undefined;
 }
 
-export const NETNS_DIR = '/run/netns';
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface NetworkHostOptions {}
 
-export function sandboxName(id: string): string {
-  return `tsc-${id.slice(0, 12)}`;
+interface HeldPort {
+  key: string;
+  reservation: Reservation;
 }
 
-function linkExists(name: string): boolean {
-  return fs.existsSync(`/sys/class/net/${name}`);
+const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
+
+function checkIfname(name: string, what: string): void {
+  if (!IFNAME.test(name)) throw new TscComposeError('TSC_NET_IFNAME', 'invalid', `invalid ${what} "${name}": 1-15 letters, digits, '.', '-' or '_'`);
 }
 
-function writeSysctl(path: string, value: string): void {
-  try {
-    if (fs.readFileSync(path, 'utf8').trim() !== value) fs.writeFileSync(path, value);
-  } catch (err) {
-    throw new TscComposeError('TSC_SYSCTL_WRITE', 'permission', `cannot set ${path} to ${value}: ${(err as Error).message}`);
-  }
+function prefixOf(subnet: string): number {
+  const prefix = Number(subnet.split('/')[1]);
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > 32) throw new TscComposeError('TSC_NET_SUBNET', 'invalid', `invalid subnet "${subnet}"`);
+  return prefix;
+}
+
+/** Reads the rules, plans, applies: one transaction; several in a row are serialised by the caller. */
+async function applyFirewall(plan: (saved: Saved) => string): Promise<void> {
+  const text = plan(parseSave(await iptablesSave()));
+  if (text) await iptablesRestore(text);
 }
 
 export class NetworkHost {
-  private readonly reservations = new Map<string, Array<{ key: string; reservation: Reservation }>>();
+  private readonly held = new Map<string, HeldPort[]>();
+  /** Firewall changes are read-modify-write: one at a time within this engine. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly options: NetworkHostOptions = {}) {}
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
 
   async ensureBridge(spec: BridgeSpec): Promise<void> {
-    const prefix = spec.subnet.split('/')[1];
-    if (!linkExists(spec.bridge)) {
-      const lines = [`link add name ${spec.bridge} type bridge`];
-      if (spec.mtu) lines.push(`link set ${spec.bridge} mtu ${spec.mtu}`);
-      lines.push(`addr add ${spec.gateway}/${prefix} dev ${spec.bridge}`, `link set ${spec.bridge} up`);
-      await ipBatch(lines);
-    } else {
-      const addrs = await mustRun('ip', ['-o', '-4', 'addr', 'show', 'dev', spec.bridge]);
-      const lines: string[] = [];
-      if (!addrs.includes(` ${spec.gateway}/${prefix} `)) lines.push(`addr add ${spec.gateway}/${prefix} dev ${spec.bridge}`);
-      lines.push(`link set ${spec.bridge} up`);
-      await ipBatch(lines);
-    }
-    // Like Docker: forwarding on for container traffic; loopback-sourced packets may leave into the bridge (published ports on 127.0.0.1).
-    writeSysctl('/proc/sys/net/ipv4/ip_forward', '1');
-    writeSysctl(`/proc/sys/net/ipv4/conf/${spec.bridge}/route_localnet`, '1');
-    await ensureChains();
-    if (!(await hasOwnerRules(spec.bridge, 'filter', 'TSC-FORWARD'))) {
-      await applyLines(bridgeRuleLines({ bridge: spec.bridge, subnet: spec.subnet, internal: spec.internal }));
-    }
+    checkIfname(spec.bridge, 'bridge name');
+    await ensureBridgeLink({ bridge: spec.bridge, gateway: spec.gateway, prefix: prefixOf(spec.subnet), mtu: spec.mtu });
+    enableBridgeSysctls(spec.bridge);
+    await this.serial(() => applyFirewall((s) => planEnsureBridge(s, { bridge: spec.bridge, subnet: spec.subnet, internal: spec.internal })));
   }
 
   async removeBridge(spec: BridgeSpec): Promise<void> {
-    await removeOwnerRules(spec.bridge);
-    if (linkExists(spec.bridge)) await run('ip', ['link', 'del', spec.bridge]);
-    const others = fs.readdirSync('/sys/class/net').filter((n) => n.startsWith('tscbr'));
-    if (others.length === 0) await removeChains();
+    await removeBridgeLink(spec.bridge);
+    await this.serial(() => applyFirewall((s) => planRemoveBridge(s, spec.bridge)));
   }
 
   async createSandbox(id: string): Promise<string> {
-    const name = sandboxName(id);
-    const path = `${NETNS_DIR}/${name}`;
-    if (!fs.existsSync(path)) {
-      await mustRun('ip', ['netns', 'add', name]);
-      await ipBatch(['link set lo up'], name);
-    }
-    return path;
+    return createNetns(sandboxName(id));
   }
 
   async removeSandbox(id: string): Promise<void> {
-    const name = sandboxName(id);
-    if (fs.existsSync(`${NETNS_DIR}/${name}`)) await run('ip', ['netns', 'del', name]);
+    await removeNetns(sandboxName(id));
   }
 
   async attach(sandboxPath: string, a: Attachment): Promise<void> {
-    const ns = sandboxPath.split('/').pop() as string;
-    if (linkExists(a.hostIfname)) await run('ip', ['link', 'del', a.hostIfname]);
-    const peer = `${a.hostIfname}p`;
-    const host = [`link add ${a.hostIfname}${a.mtu ? ` mtu ${a.mtu}` : ''} type veth peer name ${peer}${a.mtu ? ` mtu ${a.mtu}` : ''} netns ${ns}`, `link set ${a.hostIfname} master ${a.bridge}`, `link set ${a.hostIfname} up`];
-    await ipBatch(host);
-    const inside = [`link set ${peer} name ${a.ifname}`];
-    if (a.mac) inside.push(`link set ${a.ifname} address ${a.mac}`);
-    inside.push(`addr add ${a.address}/${a.prefix} dev ${a.ifname}`, `link set ${a.ifname} up`);
-    if (a.defaultRoute) inside.push(`route add default via ${a.gateway} dev ${a.ifname}`);
-    await ipBatch(inside, ns);
+    checkIfname(a.hostIfname, 'host interface name');
+    checkIfname(a.ifname, 'interface name');
+    await attachVeth(netnsNameOf(sandboxPath), a);
   }
 
   async publish(b: PortBinding): Promise<{ hostPort: number }> {
-    const list = this.reservations.get(b.owner) ?? [];
-    const key = `${b.protocol}/${b.hostIp}/${b.hostPort}/${b.containerPort}`;
-    const held = list.find((r) => r.key === key);
-    const reservation = held?.reservation ?? (await reservePort(b.protocol, b.hostIp, b.hostPort, b.service));
-    if (!held) list.push({ key, reservation });
-    this.reservations.set(b.owner, list);
-    const rule: PortRule = { owner: b.owner, protocol: b.protocol, hostIp: b.hostIp, hostPort: reservation.port, containerIp: b.containerIp, containerPort: b.containerPort };
-    const lines = portRuleLines(rule);
-    await ensureChains();
-    const existing = await run('iptables', ['-w', '5', '-t', 'nat', '-S', 'TSC-DNAT']);
-    const dnatLine = lines[0] as string;
-    const present = existing.stdout.split('\n').some((l) => l.includes(`--dport ${reservation.port} `) && ruleHasOwner(l, b.owner) && l.includes(`-p ${b.protocol}`));
-    if (!present) await applyLines({ nat: [dnatLine, lines[1] as string] });
-    return { hostPort: reservation.port };
+    const hostIp = b.hostIp === '0.0.0.0' ? '' : b.hostIp;
+    // A random port is one per container port; a fixed one is one per host address and port.
+    const key = `${b.protocol}/${hostIp}/${b.hostPort}${b.hostPort === 0 ? `/${b.containerPort}` : ''}`;
+    const list = this.held.get(b.owner) ?? [];
+    let entry = list.find((h) => h.key === key);
+    const fresh = entry === undefined;
+    if (!entry) {
+      entry = { key, reservation: await reservePort(b.protocol, hostIp, b.hostPort, b.service) };
+      list.push(entry);
+      this.held.set(b.owner, list);
+    }
+    const hostPort = entry.reservation.port;
+    try {
+      await this.serial(() =>
+        applyFirewall((s) => planPublish(s, { owner: b.owner, protocol: b.protocol, hostIp, hostPort, containerIp: b.containerIp, containerPort: b.containerPort })),
+      );
+    } catch (err) {
+      if (fresh) {
+        list.splice(list.indexOf(entry), 1);
+        await entry.reservation.close();
+      }
+      throw err;
+    }
+    return { hostPort };
   }
 
   async unpublish(owner: string): Promise<void> {
-    const list = this.reservations.get(owner) ?? [];
-    this.reservations.delete(owner);
-    await Promise.all(list.map((r) => r.reservation.close()));
-    await removeOwnerRules(owner);
+    const list = this.held.get(owner) ?? [];
+    this.held.delete(owner);
+    await Promise.all(list.map((h) => h.reservation.close()));
+    await this.serial(() => applyFirewall((s) => planUnpublish(s, owner)));
   }
 
-  /** Subnets of every address and route on the host, so a new network never overlaps one. */
+  /** CIDRs of every address and route on the host, for IPAM to avoid. */
   async usedSubnets(): Promise<string[]> {
-    const out = new Set<string>();
-    const addrs = await mustRun('ip', ['-o', '-4', 'addr', 'show']);
-    for (const m of addrs.matchAll(/inet (\d+\.\d+\.\d+\.\d+\/\d+)/g)) out.add(m[1] as string);
-    const routes = await mustRun('ip', ['-4', 'route', 'show', 'table', 'all']);
-    for (const line of routes.split('\n')) {
-      const m = /^(?:\w+ )?(\d+\.\d+\.\d+\.\d+(?:\/\d+)?)\s/.exec(line);
-      if (m && !line.startsWith('default') && !line.startsWith('local') && !line.startsWith('broadcast')) out.add((m[1] as string).includes('/') ? (m[1] as string) : `${m[1]}/32`);
-    }
-    return [...out].filter((c) => !c.startsWith('127.'));
+    return usedSubnets();
   }
 
+  /** Lets go of the reserved ports; rules stay (containers outlive the engine). */
   async close(): Promise<void> {
-    const all = [...this.reservations.values()].flat();
-    this.reservations.clear();
-    await Promise.all(all.map((r) => r.reservation.close()));
+    const all = [...this.held.values()].flat();
+    this.held.clear();
+    await Promise.all(all.map((h) => h.reservation.close()));
   }
 }
 
-/** Everything tsc made on this host: for tests and for a manual reset. */
-export async function removeEverythingTsc(): Promise<void> {
-  if (fs.existsSync(NETNS_DIR)) for (const ns of fs.readdirSync(NETNS_DIR).filter((n) => n.startsWith('tsc-'))) await run('ip', ['netns', 'del', ns]);
-  for (const link of fs.readdirSync('/sys/class/net').filter((n) => n.startsWith('tscbr') || n.startsWith('tscv'))) await run('ip', ['link', 'del', link]);
-  await removeChains();
+export interface RemoveEverythingOptions {
+  /**
+   * Which `tsc-*` namespaces under /run/netns to remove (default: all).
+   * /run/netns is shared by every network namespace of the machine, so a test
+   * running in a private one passes its own.
+   */
+  netns?: (name: string) => boolean;
+}
+
+/** Everything tsc made: for tests and `engine reset`. Every tsc* link, tsc-* netns, TSC-* chain and the jumps to them. */
+export async function removeEverythingTsc(opts: RemoveEverythingOptions = {}): Promise<void> {
+  for (const ns of listNetns().filter((n) => n.startsWith(SANDBOX_PREFIX) && (opts.netns?.(n) ?? true))) await removeNetns(ns);
+  await ipBatchForce(hostLinks().filter((n) => n.startsWith('tsc')).map((n) => `link del ${n}`));
+  await applyFirewall(planRemoveAll);
 }

@@ -1,0 +1,77 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { linkNamesFrom, networkOf, subnetsFrom } from '../../../src/network/host/host-addresses.js';
+import { createBridgeLines } from '../../../src/network/host/bridge.js';
+import { vethLines } from '../../../src/network/host/veth.js';
+import { netnsNameOf, sandboxName } from '../../../src/network/host/netns.js';
+
+describe('host addresses', () => {
+  it('networkOf clears host bits', () => {
+    assert.equal(networkOf('172.17.0.1', 16), '172.17.0.0/16');
+    assert.equal(networkOf('10.1.2.3', 32), '10.1.2.3/32');
+    assert.equal(networkOf('10.1.2.3', 0), '0.0.0.0/0');
+    assert.equal(networkOf('192.168.100.200', 20), '192.168.96.0/20');
+  });
+
+  it('subnets from addresses and routes, without local/broadcast entries and default routes', () => {
+    const addrs = [
+      { ifname: 'lo', addr_info: [{ family: 'inet', local: '127.0.0.1', prefixlen: 8 }] },
+      { ifname: 'docker0', addr_info: [{ family: 'inet', local: '172.17.0.1', prefixlen: 16 }] },
+      { ifname: 'cni-podman1', addr_info: [{ family: 'inet', local: '10.89.0.1', prefixlen: 24 }, { family: 'inet6', local: 'fe80::1', prefixlen: 64 }] },
+    ];
+    const routes = [
+      { dst: 'default' },
+      { dst: '10.89.0.0/24' },
+      { dst: '192.168.50.0/24' },
+      { dst: '203.0.113.7' },
+      { type: 'local', dst: '10.89.0.1' },
+      { type: 'broadcast', dst: '10.89.0.255' },
+      { type: 'unreachable', dst: '198.51.100.0/24' },
+    ];
+    assert.deepEqual(subnetsFrom(addrs, routes), ['10.89.0.0/24', '127.0.0.0/8', '172.17.0.0/16', '192.168.50.0/24', '198.51.100.0/24', '203.0.113.7/32']);
+  });
+
+  it('link names from /proc/net/dev', () => {
+    const text = 'Inter-|   Receive\n face |bytes\n    lo: 1 2 3\ntscbr-1a2b: 0 0\n  eth0: 5 6\n';
+    assert.deepEqual(linkNamesFrom(text), ['lo', 'tscbr-1a2b', 'eth0']);
+  });
+});
+
+describe('ip batch lines', () => {
+  it('a bridge with MTU, gateway and up', () => {
+    assert.deepEqual(createBridgeLines({ bridge: 'tscbr-1', gateway: '10.5.0.1', prefix: 24, mtu: 1400 }), [
+      'link add name tscbr-1 mtu 1400 type bridge',
+      'addr add 10.5.0.1/24 dev tscbr-1',
+      'link set tscbr-1 up',
+    ]);
+  });
+
+  it('a veth created enslaved, up and already inside under its final name', () => {
+    const l = vethLines('tsc-0123456789ab', {
+      bridge: 'tscbr-1',
+      hostIfname: 'tscv0123456789a',
+      ifname: 'eth0',
+      address: '10.5.0.2',
+      prefix: 24,
+      gateway: '10.5.0.1',
+      mac: '02:42:0a:05:00:02',
+      mtu: 1400,
+      defaultRoute: true,
+    });
+    assert.deepEqual(l.host, ['link add tscv0123456789a mtu 1400 master tscbr-1 up type veth peer name eth0 address 02:42:0a:05:00:02 mtu 1400 netns tsc-0123456789ab']);
+    assert.deepEqual(l.inside, ['link set lo up', 'addr add 10.5.0.2/24 dev eth0', 'link set eth0 up', 'route replace default via 10.5.0.1 dev eth0']);
+    const noRoute = vethLines('ns', { bridge: 'b', hostIfname: 'h', ifname: 'eth1', address: '10.6.0.2', prefix: 16, gateway: '10.6.0.1', defaultRoute: false });
+    assert.ok(!noRoute.inside.some((x) => x.startsWith('route')));
+    assert.ok(!noRoute.host[0]?.includes('mtu'));
+  });
+
+  it('refuses names the kernel would refuse', () => {
+    assert.throws(() => vethLines('ns', { bridge: 'b', hostIfname: 'tscv0123456789abc', ifname: 'eth0', address: '1.1.1.1', prefix: 24, gateway: '1.1.1.2', defaultRoute: false }), RangeError);
+    assert.throws(() => vethLines('ns', { bridge: 'b', hostIfname: 'h', ifname: 'eth 0', address: '1.1.1.1', prefix: 24, gateway: '1.1.1.2', defaultRoute: false }), RangeError);
+  });
+
+  it('sandbox names', () => {
+    assert.equal(sandboxName('0123456789abcdef'.repeat(4)), 'tsc-0123456789ab');
+    assert.equal(netnsNameOf('/run/netns/tsc-0123456789ab'), 'tsc-0123456789ab');
+  });
+});
