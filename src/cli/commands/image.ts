@@ -7,6 +7,9 @@ import { openHost } from '../host.js';
 import { TscComposeError, UsageError } from '../../errors/index.js';
 import type { ImageRuntimeConfig } from '../../image/oci.js';
 import { familiarReference, parseReference } from '../../image/reference.js';
+import { loadImages } from '../../image/archive/load.js';
+import type { LoadInput } from '../../image/archive/load.js';
+import { saveImagesToFile, writeImageArchive } from '../../image/archive/save.js';
 
 /** `--change 'CMD ["sh"]'` style instructions, as `docker import` takes them. */
 export function parseChange(change: string): ImageRuntimeConfig {
@@ -57,8 +60,9 @@ function size(bytes: number): string {
 }
 
 export const command: Command = {
-  summary: 'Manage images: import, ls, rm, inspect',
-  usage: 'tsc-compose image import [--change INSTRUCTION]... TARBALL NAME[:TAG] | image ls [-q] | image rm REF... | image prune [-a] [-f] | image inspect REF',
+  summary: 'Manage images: import, load, save, ls, rm, prune, inspect',
+  usage:
+    'tsc-compose image import [--change INSTRUCTION]... TARBALL NAME[:TAG] | image load [-i FILE|DIR] [-q] [--platform OS/ARCH] [--name REPO[:TAG]] | image save [-o FILE] IMAGE... | image ls [-q] | image rm REF... | image prune [-a] [-f] | image inspect REF',
   async run(args, _global, io) {
     const [verb, ...rest] = args;
     const host = openHost();
@@ -74,6 +78,42 @@ export const command: Command = {
         for (const change of listOption(options, 'change')) config = merge(config, parseChange(change));
         const record = await host.images.importRootfs(data, reference, config);
         io.stdout.write(`${record.configDigest}\n`);
+        return 0;
+      }
+      case 'load': {
+        const { options, positionals } = parseOptions(rest, [
+          { name: 'input', short: 'i', type: 'string' },
+          { name: 'quiet', short: 'q', type: 'boolean' },
+          { name: 'platform', type: 'string' },
+          { name: 'name', type: 'string' },
+        ]);
+        if (positionals.length > 0) throw new UsageError('usage: tsc-compose image load [-i FILE|DIR] [-q] [--platform OS/ARCH] [--name REPO[:TAG]]');
+        const file = options['input'] as string | undefined;
+        let input: LoadInput;
+        if (file !== undefined && file !== '-') input = { path: file };
+        else {
+          if (process.stdin.isTTY) throw new UsageError('requested load from stdin, but stdin is empty: use -i FILE or redirect an archive into stdin');
+          input = { stream: process.stdin };
+        }
+        const quiet = flag(options, 'quiet');
+        const loaded = await loadImages(host.images, input, {
+          platform: options['platform'] as string | undefined,
+          name: options['name'] as string | undefined,
+          onProgress: quiet ? undefined : (line) => io.stderr.write(`${line}\n`),
+        });
+        for (const image of loaded) io.stdout.write(`Loaded image: ${image.reference}\n`);
+        return 0;
+      }
+      case 'save': {
+        const { options, positionals } = parseOptions(rest, [{ name: 'output', short: 'o', type: 'string' }]);
+        if (positionals.length === 0) throw new UsageError('usage: tsc-compose image save [-o FILE] IMAGE...');
+        const file = options['output'] as string | undefined;
+        if (file !== undefined && file !== '-') {
+          await saveImagesToFile(host.images, positionals, file);
+          return 0;
+        }
+        if ((io.stdout as NodeJS.WriteStream).isTTY) throw new UsageError('cowardly refusing to save to a terminal: use the -o flag or redirect');
+        await writeImageArchive(host.images, positionals, io.stdout);
         return 0;
       }
       case 'ls':
@@ -135,7 +175,7 @@ export const command: Command = {
         return 0;
       }
       default:
-        throw new UsageError(`unknown image command "${verb}": expected import, ls, rm, prune or inspect`);
+        throw new UsageError(`unknown image command "${verb}": expected import, load, save, ls, rm, prune or inspect`);
     }
   },
 };

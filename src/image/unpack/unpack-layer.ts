@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { Readable, Transform, Writable } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { pipeline as pipelineStreams } from 'node:stream';
 import * as tar from 'tar-stream';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { TscComposeError } from '../../errors/index.js';
@@ -44,6 +45,24 @@ export interface UnpackResult {
 const WHITEOUT_PREFIX = '.wh.';
 const OPAQUE_MARKER = '.wh..wh..opq';
 const ALLOWED_XATTR_PREFIXES = ['user.', 'security.capability'];
+
+export type Compression = 'gzip' | 'zstd' | 'none';
+
+/** What the first bytes of a layer (or archive) say about its compression. */
+export function compressionOf(first: Uint8Array): Compression {
+  if (first[0] === 0x1f && first[1] === 0x8b) return 'gzip';
+  if (first[0] === 0x28 && first[1] === 0xb5 && first[2] === 0x2f && first[3] === 0xfd) return 'zstd';
+  return 'none';
+}
+
+/** The stream, decompressed when its first bytes say it is gzip or zstd. */
+export async function decompressedStream(source: Readable): Promise<Readable> {
+  const sniffed = await sniff(source);
+  const decomp = decompressor(sniffed.head);
+  if (!decomp) return sniffed.stream;
+  // pipeline destroys every stage (and so errors the last one) when any stage fails.
+  return pipelineStreams(sniffed.stream, decomp, () => {});
+}
 
 /** Picks the decompressor from the stream's first bytes. */
 function decompressor(first: Buffer): Transform | undefined {
