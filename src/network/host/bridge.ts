@@ -6,6 +6,7 @@
  * their loopback source until masqueraded on the way into the bridge).
  */
 import * as fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import { TscComposeError } from '../../errors/index.js';
 import { ipBatch, ipJson, run } from './commands.js';
 import { hostLinks } from './host-addresses.js';
@@ -19,7 +20,19 @@ export interface BridgeLink {
 
 /** Pure: the `ip -batch` lines that create a bridge. */
 export function createBridgeLines(b: BridgeLink): string[] {
-  return [`link add name ${b.bridge}${b.mtu ? ` mtu ${b.mtu}` : ''} type bridge`, `addr add ${b.gateway}/${b.prefix} dev ${b.bridge}`, `link set ${b.bridge} up`];
+  // A fixed address: otherwise the bridge takes the lowest address of its ports, which changes when a
+  // container goes, and the other containers' ARP entry for the gateway (their DNS server) goes stale.
+  return [
+    `link add name ${b.bridge}${b.mtu ? ` mtu ${b.mtu}` : ''} address ${bridgeMac(b.bridge)} type bridge`,
+    `addr add ${b.gateway}/${b.prefix} dev ${b.bridge}`,
+    `link set ${b.bridge} up`,
+  ];
+}
+
+/** A locally administered unicast MAC derived from the bridge name (the same after an engine restart). */
+export function bridgeMac(bridge: string): string {
+  const digest = createHash('sha256').update(bridge).digest();
+  return [0x02, ...digest.subarray(0, 5)].map((x) => x.toString(16).padStart(2, '0')).join(':');
 }
 
 export async function ensureBridgeLink(b: BridgeLink): Promise<void> {

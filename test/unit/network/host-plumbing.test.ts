@@ -40,7 +40,7 @@ describe('host addresses', () => {
 describe('ip batch lines', () => {
   it('a bridge with MTU, gateway and up', () => {
     assert.deepEqual(createBridgeLines({ bridge: 'tscbr-1', gateway: '10.5.0.1', prefix: 24, mtu: 1400 }), [
-      'link add name tscbr-1 mtu 1400 type bridge',
+      'link add name tscbr-1 mtu 1400 address 02:58:4b:d1:92:46 type bridge',
       'addr add 10.5.0.1/24 dev tscbr-1',
       'link set tscbr-1 up',
     ]);
@@ -58,7 +58,10 @@ describe('ip batch lines', () => {
       mtu: 1400,
       defaultRoute: true,
     });
-    assert.deepEqual(l.host, ['link add tscv0123456789a mtu 1400 master tscbr-1 up type veth peer name eth0 address 02:42:0a:05:00:02 mtu 1400 netns tsc-0123456789ab']);
+    assert.deepEqual(l.host, [
+      'link add tscv0123456789a mtu 1400 master tscbr-1 up type veth peer name eth0 address 02:42:0a:05:00:02 mtu 1400 netns tsc-0123456789ab',
+      'link set tscv0123456789a type bridge_slave hairpin on',
+    ]);
     assert.deepEqual(l.inside, ['link set lo up', 'addr add 10.5.0.2/24 dev eth0', 'link set eth0 up', 'route replace default via 10.5.0.1 dev eth0']);
     const noRoute = vethLines('ns', { bridge: 'b', hostIfname: 'h', ifname: 'eth1', address: '10.6.0.2', prefix: 16, gateway: '10.6.0.1', defaultRoute: false });
     assert.ok(!noRoute.inside.some((x) => x.startsWith('route')));
