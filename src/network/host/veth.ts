@@ -2,7 +2,8 @@
  * Joins a sandbox to a bridge: a veth pair created in one step with its host
  * end already enslaved and up and its peer already inside the sandbox under
  * its final name (so the 15-character limit is never hit by a temporary
- * name), then the address, link and default route inside: two forks of `ip`.
+ * name, hairpin on), then the address, link and default route inside: two
+ * forks of `ip`.
  */
 import { ipBatch, run } from './commands.js';
 import { hostLinks } from './host-addresses.js';
@@ -26,7 +27,12 @@ export function vethLines(netns: string, v: VethSpec): { host: string[]; inside:
   for (const n of [v.hostIfname, v.ifname, v.bridge]) if (!IFNAME.test(n)) throw new RangeError(`invalid interface name "${n}" (1-15 characters)`);
   const mtu = v.mtu ? ` mtu ${v.mtu}` : '';
   const mac = v.mac ? ` address ${v.mac}` : '';
-  const host = [`link add ${v.hostIfname}${mtu} master ${v.bridge} up type veth peer name ${v.ifname}${mac}${mtu} netns ${netns}`];
+  const host = [
+    `link add ${v.hostIfname}${mtu} master ${v.bridge} up type veth peer name ${v.ifname}${mac}${mtu} netns ${netns}`,
+    // Hairpin: a container reaching its own published port through the host is DNAT'd back out of the port it came in
+    // by the bridge (br_netfilter), which drops such frames unless the port allows it (Docker does the same without its proxy).
+    `link set ${v.hostIfname} type bridge_slave hairpin on`,
+  ];
   const inside = ['link set lo up', `addr add ${v.address}/${v.prefix} dev ${v.ifname}`, `link set ${v.ifname} up`];
   if (v.defaultRoute) inside.push(`route replace default via ${v.gateway} dev ${v.ifname}`);
   return { host, inside };

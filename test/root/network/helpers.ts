@@ -102,7 +102,10 @@ export function askHere(host: string, port: number, proto: 'tcp' | 'udp' = 'tcp'
       const u = dgram.createSocket('udp4');
       const send = (): void => u.send('hi', port, host);
       const every = setInterval(send, 200);
+      let closed = false;
       const close = (s: string): void => {
+        if (closed) return;
+        closed = true;
         clearInterval(every);
         u.close();
         finish(s);
