@@ -6,6 +6,7 @@ import type { ImageConfig } from '../image/oci.js';
 import { RegistryClient } from '../image/registry/client.js';
 import { CredentialStore } from '../image/registry/credentials.js';
 import { pullImage } from '../image/pull.js';
+import { decidePull, parsePullPolicy } from '../image/pull-policy.js';
 
 export interface ResolvedImage {
   reference: string;
@@ -34,23 +35,31 @@ export async function resolveServiceImage(
   if (!reference) {
     throw new TscComposeError('TSC_BUILD_UNSUPPORTED', 'unsupported', `service "${serviceName}" has no image and building images is not supported yet`, { service: serviceName });
   }
-  const policy = pullOverride ?? service.pull_policy ?? 'missing';
-  let record = policy === 'always' ? undefined : host.images.find(reference);
-  if (!record) {
-    if (policy === 'never') {
-      throw new TscComposeError('TSC_IMAGE_NOT_FOUND', 'not-found', `image "${reference}" not found locally and pull_policy is "never"`, { service: serviceName });
-    }
+  const policy = parsePullPolicy(pullOverride ?? service.pull_policy);
+  const local = host.images.find(reference);
+  const decision = decidePull(policy, local, Date.now());
+  let record = local;
+  if (decision === 'unavailable') {
+    throw new TscComposeError('TSC_IMAGE_NOT_FOUND', 'not-found', `image "${reference}" not found locally and pull_policy is "never"`, { service: serviceName });
+  }
+  if (decision === 'pull') {
     const client = registryClientFromEnv();
     try {
       io.stderr.write(`Pulling ${reference}...\n`);
       record = await pullImage(host.images, client, reference, { platform: service.platform });
     } catch (err) {
       const why = err instanceof TscComposeError ? err.message : String(err);
-      throw new TscComposeError('TSC_IMAGE_NOT_FOUND', 'not-found', `image "${reference}" is not available locally and could not be pulled: ${why}`, { service: serviceName, cause: err });
+      // A periodic refresh that cannot reach the registry keeps the image it has.
+      if (local && policy.kind === 'refresh') {
+        io.stderr.write(`warning: could not refresh ${reference}, using the local image: ${why}\n`);
+      } else {
+        throw new TscComposeError('TSC_IMAGE_NOT_FOUND', 'not-found', `image "${reference}" is not available locally and could not be pulled: ${why}`, { service: serviceName, cause: err });
+      }
     } finally {
       await client.close();
     }
   }
+  if (!record) throw new TscComposeError('TSC_IMAGE_NOT_FOUND', 'not-found', `image "${reference}" not found`, { service: serviceName });
   await host.images.ensureSnapshots(record);
   return { reference: record.reference, lowerDirs: host.images.lowerDirs(record), config: host.images.config(record) };
 }

@@ -27,6 +27,8 @@ export interface PullOptions {
   platform?: string | undefined;
   concurrency?: number;
   onEvent?: (event: PullEvent) => void;
+  /** The clock that stamps the record's `pulledAt` (tests inject one). */
+  now?: () => number;
 }
 
 export function parsePlatform(text: string | undefined): Platform {
@@ -110,7 +112,7 @@ export async function pullImage(store: ImageStore, client: RegistryClient, refer
 
   for (const m of manifestBlobs) store.content.put(m.body, m.digest);
   store.content.put(fetched.body, fetched.digest);
-  const record = store.tag(ref.digest ? reference : display, fetched.digest);
+  const record = store.tag(ref.digest ? reference : display, fetched.digest, { pulledAt: new Date((options.now ?? Date.now)()) });
   emit({ status: 'complete' });
   return record;
 }

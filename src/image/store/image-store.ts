@@ -29,6 +29,16 @@ export interface ImageRecord {
   created: string;
   /** Total compressed size of config + layers. */
   size: number;
+  /**
+   * When this reference was last pulled or checked against its registry (ISO
+   * time); absent for images loaded, imported, or recorded before pulls were timed.
+   */
+  pulledAt?: string;
+}
+
+export interface TagOptions {
+  /** Record the reference as pulled (or checked) at this time. */
+  pulledAt?: Date;
 }
 
 interface ImageIndexFile {
@@ -94,7 +104,7 @@ export class ImageStore {
   }
 
   /** Records `reference` → this manifest (all blobs must already be in the content store). */
-  tag(reference: string, manifestDigest: string): ImageRecord {
+  tag(reference: string, manifestDigest: string, options: TagOptions = {}): ImageRecord {
     const manifest = this.content.readJson<ImageManifest>(manifestDigest);
     const config = this.content.readJson<ImageConfig>(manifest.config.digest);
     const normalized = formatReference(parseReference(reference));
@@ -107,6 +117,7 @@ export class ImageStore {
       created: config.created ?? new Date().toISOString(),
       size: manifest.config.size + manifest.layers.reduce((n, l) => n + l.size, 0),
     };
+    if (options.pulledAt) record.pulledAt = options.pulledAt.toISOString();
     const index = this.readIndex();
     index.images[normalized] = record;
     writeJsonAtomic(this.indexFile, index);

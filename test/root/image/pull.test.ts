@@ -52,8 +52,10 @@ describe('pull from a local registry', { timeout: 15 * 60_000 }, () => {
     const client = new RegistryClient();
     try {
       const events: PullEvent[] = [];
-      const record = await pullImage(store, client, `${registry.host}/test/busybox:1`, { onEvent: (e) => events.push(e) });
+      const pulledAt = Date.parse('2025-01-02T03:04:05Z');
+      const record = await pullImage(store, client, `${registry.host}/test/busybox:1`, { onEvent: (e) => events.push(e), now: () => pulledAt });
       assert.equal(record.manifestDigest, images.busybox.manifestDigest);
+      assert.equal(store.get(`${registry.host}/test/busybox:1`).pulledAt, '2025-01-02T03:04:05.000Z', 'the pull time is recorded for refresh policies');
       assert.ok(fs.existsSync(path.join(store.lowerDirs(record)[0] as string, 'bin', 'busybox')));
       assert.ok(events.some((e) => e.status === 'downloading'));
       const byDigest = await pullImage(store, client, `${registry.host}/test/busybox@${images.busybox.manifestDigest}`);
