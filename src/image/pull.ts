@@ -13,13 +13,25 @@ import type { ImageReference } from './reference.js';
 import type { RegistryClient } from './registry/client.js';
 import type { ImageRecord, ImageStore } from './store/image-store.js';
 
+/**
+ * Per layer, in order: waiting, then either exists (the blob is in the store)
+ * or downloading (repeated with growing `current`) and verifying; then
+ * extracting (only when its snapshot is not there yet) and done.
+ */
 export type LayerStatus = 'waiting' | 'exists' | 'downloading' | 'verifying' | 'extracting' | 'done';
 
+/** Per image: resolved (manifest chosen), then layer events, then complete. */
+export type ImageStatus = 'resolved' | 'complete';
+
 export interface PullEvent {
+  /** The image as the user named it, familiar form: `busybox:1`. */
   reference: string;
+  /** Short layer id (12 hex digits of the blob digest), on layer events. */
   layer?: string;
-  status: LayerStatus | 'resolved' | 'complete';
+  status: LayerStatus | ImageStatus;
+  /** Bytes downloaded so far (downloading), or the size. */
   current?: number;
+  /** Compressed size of the layer. */
   total?: number;
 }
 
@@ -81,6 +93,7 @@ export async function pullImage(store: ImageStore, client: RegistryClient, refer
   }
 
   const queue = layers.map((layer, i) => ({ layer, diffId: config.rootfs.diff_ids[i] as string }));
+  for (const { layer } of queue) emit({ layer: layer.digest.slice(7, 19), status: 'waiting', current: 0, total: layer.size });
   const concurrency = Math.max(1, options.concurrency ?? 3);
   // Layers that share a blob (rare, but legal) are downloaded once.
   const inFlight = new Map<string, Promise<void>>();
@@ -95,11 +108,17 @@ export async function pullImage(store: ImageStore, client: RegistryClient, refer
       } else {
         let p = inFlight.get(layer.digest);
         if (!p) {
-          p = downloadBlob(store, client, ref, layer, (bytes) => emit({ layer: short, status: 'downloading', current: bytes, total: layer.size }));
+          p = downloadBlob(
+            store,
+            client,
+            ref,
+            layer,
+            (bytes) => emit({ layer: short, status: 'downloading', current: bytes, total: layer.size }),
+            () => emit({ layer: short, status: 'verifying', current: layer.size, total: layer.size }),
+          );
           inFlight.set(layer.digest, p);
         }
         await p;
-        emit({ layer: short, status: 'verifying', current: layer.size, total: layer.size });
       }
       if (!store.hasSnapshot(diffId)) {
         emit({ layer: short, status: 'extracting' });
@@ -117,10 +136,18 @@ export async function pullImage(store: ImageStore, client: RegistryClient, refer
   return record;
 }
 
-async function downloadBlob(store: ImageStore, client: RegistryClient, ref: ImageReference, desc: Descriptor, onProgress: (bytes: number) => void): Promise<void> {
+async function downloadBlob(
+  store: ImageStore,
+  client: RegistryClient,
+  ref: ImageReference,
+  desc: Descriptor,
+  onProgress: (bytes: number) => void,
+  onVerify: () => void = () => {},
+): Promise<void> {
   const writer = store.content.ingest(desc.digest, desc.size);
   try {
     await client.fetchBlob(ref, desc.digest, writer, onProgress);
+    onVerify();
     writer.commit();
   } catch (err) {
     // Keep the partial bytes for a resumed pull unless the content itself was wrong.

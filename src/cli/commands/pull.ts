@@ -7,16 +7,7 @@ import { printWarnings } from './config.js';
 import { TscComposeError } from '../../errors/index.js';
 import { registryClientFromEnv } from '../../engine/images.js';
 import { pullImage } from '../../image/pull.js';
-import type { PullEvent } from '../../image/pull.js';
-
-function describeEvent(e: PullEvent): string | undefined {
-  if (e.status === 'resolved') return `${e.reference}: resolved`;
-  if (e.status === 'complete') return `${e.reference}: pulled`;
-  if (!e.layer) return undefined;
-  if (e.status === 'downloading') return undefined; // one line per layer event, not per chunk
-  const size = e.total !== undefined ? ` (${(e.total / 1e6).toFixed(1)} MB)` : '';
-  return `${e.reference}: layer ${e.layer} ${e.status}${size}`;
-}
+import { createPullProgress } from './pull-progress.js';
 
 export const command: Command = {
   summary: 'Pull service images',
@@ -34,7 +25,13 @@ export const command: Command = {
     const client = registryClientFromEnv();
     const quiet = flag(options, 'quiet');
     const missingOnly = options['policy'] === 'missing';
+    const progress = createPullProgress(io.stderr, {
+      mode: global.progress,
+      quiet,
+      color: global.ansi === 'always' || (global.ansi === 'auto' && (io.stderr as NodeJS.WriteStream).isTTY === true && !process.env['NO_COLOR']),
+    });
     let failures = 0;
+    let failure: Error | undefined;
     try {
       const names = positionals.length > 0 ? positionals : Object.keys(loaded.project.services).sort();
       for (const name of names) {
@@ -45,19 +42,19 @@ export const command: Command = {
         try {
           await pullImage(host.images, client, svc.image, {
             platform: svc.platform,
-            onEvent: (e) => {
-              if (quiet) return;
-              const line = describeEvent(e);
-              if (line) io.stderr.write(`${line}\n`);
-            },
+            onEvent: (e) => progress.onEvent(e),
           });
         } catch (err) {
           failures++;
-          if (!flag(options, 'ignore-pull-failures')) throw err;
+          if (!flag(options, 'ignore-pull-failures')) {
+            failure = err as Error;
+            throw err;
+          }
           io.stderr.write(`${name}: ${err instanceof TscComposeError ? err.format() : String(err)}\n`);
         }
       }
     } finally {
+      progress.done(failure);
       await client.close();
     }
     return failures > 0 && !flag(options, 'ignore-pull-failures') ? 1 : 0;
