@@ -21,6 +21,8 @@ export function registryClientFromEnv(env: NodeJS.ProcessEnv = process.env): Reg
     mirrors: list(env['TSC_COMPOSE_REGISTRY_MIRRORS']),
     insecureRegistries: list(env['TSC_COMPOSE_INSECURE_REGISTRIES']),
     certsDir: env['TSC_COMPOSE_CERTS_DIR'] ?? '/etc/docker/certs.d',
+    // Docker Hub's API endpoint; tests put a local registry there (unset in normal use).
+    dockerHubEndpoint: env['TSC_COMPOSE_DOCKER_HUB_ENDPOINT'] || undefined,
   });
 }
 

@@ -40,6 +40,11 @@ export interface RegistryClientOptions {
   mirrors?: string[];
   /** Per-registry TLS material: `<certsDir>/<host>/{ca.crt,client.cert,client.key}`. */
   certsDir?: string;
+  /**
+   * Where Docker Hub's registry API is (default https://registry-1.docker.io);
+   * tests point it at a local registry to stand in for Docker Hub.
+   */
+  dockerHubEndpoint?: string | undefined;
   retries?: number;
   /** Base delay of the exponential backoff between attempts. */
   retryDelayMs?: number;
@@ -62,6 +67,8 @@ export interface FetchedManifest {
   mediaType: string;
   digest: string;
 }
+
+export const DOCKER_HUB_ENDPOINT = 'https://registry-1.docker.io';
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(:\d+)?$/;
 
@@ -88,10 +95,13 @@ export class RegistryClient {
         const url = new URL(m.includes('://') ? m : `https://${m}`);
         out.push({ base: `${url.protocol}//${url.host}`, host: url.host, isMirror: true });
       }
-      out.push({ base: 'https://registry-1.docker.io', host: 'registry-1.docker.io', isMirror: false });
+      const origin = new URL(this.options.dockerHubEndpoint ?? DOCKER_HUB_ENDPOINT);
+      out.push({ base: `${origin.protocol}//${origin.host}`, host: origin.host, isMirror: false });
       return out;
     }
-    const insecure = LOOPBACK.test(domain) || (this.options.insecureRegistries ?? []).includes(domain);
+    // A certs.d entry for the host says it speaks TLS, loopback or not.
+    const hasTlsMaterial = this.options.certsDir !== undefined && fs.existsSync(path.join(this.options.certsDir, domain));
+    const insecure = !hasTlsMaterial && (LOOPBACK.test(domain) || (this.options.insecureRegistries ?? []).includes(domain));
     out.push({ base: `${insecure ? 'http' : 'https'}://${domain}`, host: domain, isMirror: false });
     return out;
   }
@@ -194,7 +204,7 @@ export class RegistryClient {
             continue;
           }
           if (!endpoint.isMirror && !retryable && err instanceof TscComposeError) throw err;
-          errors.push(`${endpoint.base}: ${(err as Error).message}`);
+          errors.push(`${endpoint.base}: ${this.describeFailure(err, endpoint)}`);
           break;
         }
       }
@@ -205,6 +215,17 @@ export class RegistryClient {
       allNotFound ? 'not-found' : 'unavailable',
       `${what} ${formatReference(ref)}: ${allNotFound ? 'not found' : 'registry unavailable'} (${errors.join('; ')})`,
     );
+  }
+
+  /** The message for a failed request; an untrusted certificate says where the CA belongs. */
+  private describeFailure(err: unknown, endpoint: Endpoint): string {
+    const message = (err as Error).message;
+    const code = String((err as NodeJS.ErrnoException)?.code ?? (err as { cause?: NodeJS.ErrnoException })?.cause?.code ?? '');
+    if (TLS_TRUST_ERRORS.test(code) || TLS_TRUST_ERRORS.test(message)) {
+      const where = this.options.certsDir ? path.join(this.options.certsDir, endpoint.host, 'ca.crt') : `<certs.d>/${endpoint.host}/ca.crt`;
+      return `TLS certificate of ${endpoint.host} is not trusted (${message}): put the CA certificate that signed it in ${where}`;
+    }
+    return message;
   }
 
   /** GET a manifest by tag or digest; verifies the digest when one was asked for. */
@@ -261,6 +282,9 @@ export class RegistryClient {
 }
 
 class RetryableError extends Error {}
+
+/** Node's codes (and messages) for a certificate chain that does not lead to a trusted CA. */
+const TLS_TRUST_ERRORS = /SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT|CERT_UNTRUSTED|self[- ]signed certificate|unable to verify the first certificate|unable to get local issuer certificate/i;
 
 /** true for 404 (try the next endpoint); throws a retryable error for 5xx and 429. */
 async function notHereOrRetry(res: Dispatcher.ResponseData): Promise<boolean> {
