@@ -16,7 +16,7 @@ import { iptablesRestore, iptablesSave, ipBatchForce } from './commands.js';
 import { parseSave, planEnsureBridge, planPublish, planRemoveAll, planRemoveBridge, planUnpublish } from './firewall.js';
 import type { Saved } from './firewall.js';
 import { hostLinks, usedSubnets } from './host-addresses.js';
-import { createNetns, listNetns, netnsNameOf, removeNetns, SANDBOX_PREFIX, sandboxName } from './netns.js';
+import { createNetns, listNetns, removeNetns, SANDBOX_PREFIX, sandboxName } from './netns.js';
 import { reservePort } from './ports.js';
 import type { Reservation } from './ports.js';
 import { attachVeth } from './veth.js';
@@ -121,7 +121,7 @@ export class NetworkHost {
   async attach(sandboxPath: string, a: Attachment): Promise<void> {
     checkIfname(a.hostIfname, 'host interface name');
     checkIfname(a.ifname, 'interface name');
-    await attachVeth(netnsNameOf(sandboxPath), a);
+    await attachVeth(sandboxPath, a);
   }
 
   async publish(b: PortBinding): Promise<{ hostPort: number }> {

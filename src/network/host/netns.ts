@@ -1,12 +1,13 @@
 /**
  * One persistent network namespace per container (a bind mount under
- * /run/netns, made by `ip netns add`): it outlives the container's processes,
+ * /run/netns, as `ip netns add` makes it, here without a fork): it outlives the container's processes,
  * so a restart keeps its interfaces and address, and the runtime joins it by
  * path. Removing it deletes its veths first, so their host ends are gone at
  * once rather than whenever the kernel gets round to destroying the namespace.
  */
 import * as fs from 'node:fs';
 import { ipBatchForce, ipJson, mustRun, run } from './commands.js';
+import { createNetnsAt } from './netlink.js';
 
 export const NETNS_DIR = '/run/netns';
 export const SANDBOX_PREFIX = 'tsc-';
@@ -24,11 +25,46 @@ export function netnsNameOf(path: string): string {
   return path.startsWith(`${NETNS_DIR}/`) ? path.slice(NETNS_DIR.length + 1) : path;
 }
 
+/** Pure: from /proc/self/mountinfo, whether `dir` is a shared mount point and which mount points lie in it. */
+export function mountsFrom(mountinfo: string, dir: string): { dirShared: boolean; inside: Set<string> } {
+  let dirShared = false;
+  const inside = new Set<string>();
+  for (const line of mountinfo.split('\n')) {
+    const fields = line.split(' ');
+    const point = fields[4];
+    if (point === dir && / shared:\d+/.test(line)) dirShared = true;
+    else if (point?.startsWith(`${dir}/`)) inside.add(point);
+  }
+  return { dirShared, inside };
+}
+
+function netnsMounts(): { dirShared: boolean; inside: Set<string> } {
+  try {
+    return mountsFrom(fs.readFileSync('/proc/self/mountinfo', 'utf8'), NETNS_DIR);
+  } catch {
+    return { dirShared: false, inside: new Set() };
+  }
+}
+
 export async function createNetns(name: string): Promise<string> {
   const path = sandboxPath(name);
-  if (fs.existsSync(path)) return path;
-  await mustRun('ip', ['netns', 'add', name]);
-  await mustRun('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+  const mounts = netnsMounts();
+  if (mounts.inside.has(path)) return path;
+  // A file without its mount is left from before a reboot (/run/netns may be on disk): start afresh.
+  if (fs.existsSync(path)) fs.rmSync(path, { force: true });
+  if (!mounts.dirShared) {
+    // The first namespace on this boot: `ip` also makes /run/netns a shared mount.
+    await mustRun('ip', ['netns', 'add', name]);
+    await mustRun('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+    return path;
+  }
+  fs.writeFileSync(path, '', { flag: 'wx', mode: 0o444 });
+  try {
+    createNetnsAt(path);
+  } catch (err) {
+    fs.rmSync(path, { force: true });
+    throw err;
+  }
   return path;
 }
 

@@ -1,6 +1,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import { NetworkHost, removeEverythingTsc, sandboxName } from '../../../src/network/host/index.js';
 import type { Attachment, BridgeSpec } from '../../../src/network/host/index.js';
 import { ask, askHere, enterPrivateNetns, hex, leftovers, makeOutside, newId, removeOutside, sh, startServer, stopServer } from './helpers.js';
@@ -171,6 +172,19 @@ describe('idempotency and cleanup', () => {
       assert.equal(eth0[0]?.mtu, 1400);
       assert.deepEqual(eth0[0]?.addr_info.map((x) => x.local).filter((x) => x.startsWith('10.')), ['10.201.4.9']);
       assert.equal(sh('ip', ['-o', 'link', 'show', 'master', A.bridge]).trim().split('\n').length, 1, 'one veth on the bridge');
+      // A second network: eth1, no second default route.
+      const B = bridge(5);
+      await host.ensureBridge(B);
+      await host.attach(c.path, { bridge: B.bridge, hostIfname: `tscv${hex(5)}`, ifname: 'eth1', address: '10.201.5.9', prefix: 24, gateway: B.gateway, defaultRoute: false });
+      assert.match(sh('ip', ['-n', c.ns, '-o', '-4', 'addr', 'show', 'dev', 'eth1']), /10\.201\.5\.9\/24/);
+      assert.deepEqual(sh('ip', ['-n', c.ns, 'route', 'show', 'default']).trim().split('\n'), ['default via 10.201.4.1 dev eth0']);
+      // A namespace file left without its mount (a reboot with /run on disk) is replaced, not handed out.
+      const staleId = newId();
+      sandboxes.push(sandboxName(staleId));
+      fs.writeFileSync(`/run/netns/${sandboxName(staleId)}`, '');
+      const stale = await host.createSandbox(staleId);
+      assert.equal(sh('ip', ['-n', sandboxName(staleId), '-o', 'link', 'show', 'lo']).includes('UP'), true, 'a real namespace with lo up');
+      assert.equal(stale, `/run/netns/${sandboxName(staleId)}`);
       await host.publish({ owner: c.id, protocol: 'tcp', hostIp: '', hostPort: 0, containerIp: '10.201.4.9', containerPort: 80 });
       await host.close();
       await removeEverythingTsc({ netns: (n) => sandboxes.includes(n) });

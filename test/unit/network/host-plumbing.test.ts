@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { linkNamesFrom, networkOf, subnetsFrom } from '../../../src/network/host/host-addresses.js';
 import { createBridgeLines } from '../../../src/network/host/bridge.js';
-import { vethLines } from '../../../src/network/host/veth.js';
+import { checkVeth } from '../../../src/network/host/veth.js';
 import { netnsNameOf, sandboxName } from '../../../src/network/host/netns.js';
 
 describe('host addresses', () => {
@@ -46,31 +46,14 @@ describe('ip batch lines', () => {
     ]);
   });
 
-  it('a veth created enslaved, up and already inside under its final name', () => {
-    const l = vethLines('tsc-0123456789ab', {
-      bridge: 'tscbr-1',
-      hostIfname: 'tscv0123456789a',
-      ifname: 'eth0',
-      address: '10.5.0.2',
-      prefix: 24,
-      gateway: '10.5.0.1',
-      mac: '02:42:0a:05:00:02',
-      mtu: 1400,
-      defaultRoute: true,
-    });
-    assert.deepEqual(l.host, [
-      'link add tscv0123456789a mtu 1400 master tscbr-1 up type veth peer name eth0 address 02:42:0a:05:00:02 mtu 1400 netns tsc-0123456789ab',
-      'link set tscv0123456789a type bridge_slave hairpin on',
-    ]);
-    assert.deepEqual(l.inside, ['link set lo up', 'addr add 10.5.0.2/24 dev eth0', 'link set eth0 up', 'route replace default via 10.5.0.1 dev eth0']);
-    const noRoute = vethLines('ns', { bridge: 'b', hostIfname: 'h', ifname: 'eth1', address: '10.6.0.2', prefix: 16, gateway: '10.6.0.1', defaultRoute: false });
-    assert.ok(!noRoute.inside.some((x) => x.startsWith('route')));
-    assert.ok(!noRoute.host[0]?.includes('mtu'));
-  });
-
-  it('refuses names the kernel would refuse', () => {
-    assert.throws(() => vethLines('ns', { bridge: 'b', hostIfname: 'tscv0123456789abc', ifname: 'eth0', address: '1.1.1.1', prefix: 24, gateway: '1.1.1.2', defaultRoute: false }), RangeError);
-    assert.throws(() => vethLines('ns', { bridge: 'b', hostIfname: 'h', ifname: 'eth 0', address: '1.1.1.1', prefix: 24, gateway: '1.1.1.2', defaultRoute: false }), RangeError);
+  it('refuses names and addresses the kernel would refuse', () => {
+    const ok = { bridge: 'tscbr-1', hostIfname: 'tscv0123456789a', ifname: 'eth0', address: '10.5.0.2', prefix: 24, gateway: '10.5.0.1', mac: '02:42:0a:05:00:02', defaultRoute: true };
+    assert.doesNotThrow(() => checkVeth(ok));
+    assert.throws(() => checkVeth({ ...ok, hostIfname: 'tscv0123456789abc' }), /invalid interface name/);
+    assert.throws(() => checkVeth({ ...ok, ifname: 'eth 0' }), /invalid interface name/);
+    assert.throws(() => checkVeth({ ...ok, mac: '02:42:0a:05:00' }), /invalid MAC/);
+    assert.throws(() => checkVeth({ ...ok, address: '10.5.0.256' }), /invalid IPv4/);
+    assert.throws(() => checkVeth({ ...ok, prefix: 33 }), /prefix/);
   });
 
   it('sandbox names', () => {

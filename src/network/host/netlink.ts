@@ -1,0 +1,253 @@
+/**
+ * rtnetlink from this process (through koffi), for the steps of a container
+ * start: no fork per step. Messages are built by pure functions; a socket
+ * belongs to the network namespace of the thread that opened it, so a socket
+ * for a sandbox is opened by entering the sandbox on this (the main) thread
+ * for the one synchronous call and leaving it again at once: no JavaScript
+ * runs in between, and the thread pool's threads are never moved.
+ */
+import koffi from 'koffi';
+import { SyscallError } from '../../errors/index.js';
+import { errnoName } from '../../runtime/sys/filesystem.js';
+
+const lib = koffi.load('libc.so.6');
+const fns = {
+  socket: lib.func('int socket(int domain, int type, int protocol)'),
+  send: lib.func('long send(int fd, const void *buf, size_t len, int flags)'),
+  recv: lib.func('long recv(int fd, _Out_ void *buf, size_t len, int flags)'),
+  close: lib.func('int close(int fd)'),
+  open: lib.func('int open(const char *path, int flags, ...)'),
+  setns: lib.func('int setns(int fd, int nstype)'),
+  unshare: lib.func('int unshare(int flags)'),
+  mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
+  ifNameToIndex: lib.func('unsigned int if_nametoindex(const char *ifname)'),
+};
+
+const AF_NETLINK = 16;
+const SOCK_RAW = 3;
+const SOCK_CLOEXEC = 0o2000000;
+const O_RDONLY_CLOEXEC = 0o2000000;
+const CLONE_NEWNET = 0x40000000;
+const MS_BIND = 4096;
+
+export const RTM_NEWLINK = 16;
+export const RTM_NEWADDR = 20;
+export const RTM_NEWROUTE = 24;
+const NLMSG_ERROR = 2;
+export const NLM_F_REQUEST = 1;
+export const NLM_F_ACK = 4;
+export const NLM_F_REPLACE = 0x100;
+export const NLM_F_EXCL = 0x200;
+export const NLM_F_CREATE = 0x400;
+
+const IFF_UP = 1;
+export const IFLA = { ADDRESS: 1, IFNAME: 3, MTU: 4, MASTER: 10, LINKINFO: 18, NET_NS_FD: 28 } as const;
+const IFLA_INFO_KIND = 1;
+const IFLA_INFO_DATA = 2;
+const IFLA_INFO_SLAVE_KIND = 4;
+const IFLA_INFO_SLAVE_DATA = 5;
+const VETH_INFO_PEER = 1;
+const IFLA_BRPORT_MODE = 4;
+const IFA_ADDRESS = 1;
+const IFA_LOCAL = 2;
+const RTA_GATEWAY = 5;
+const NLA_F_NESTED = 0x8000;
+
+function check(name: string, result: number | bigint, detail: string): number {
+  const n = Number(result);
+  if (n < 0) {
+    const errno = koffi.errno();
+    throw new SyscallError(name, errno, errnoName(errno), detail);
+  }
+  return n;
+}
+
+const align = (n: number): number => (n + 3) & ~3;
+
+/** One attribute: type, payload, padded to 4 bytes. */
+export function attr(type: number, payload: Buffer): Buffer {
+  const len = 4 + payload.length;
+  const b = Buffer.alloc(align(len));
+  b.writeUInt16LE(len, 0);
+  b.writeUInt16LE(type, 2);
+  payload.copy(b, 4);
+  return b;
+}
+export const nested = (type: number, ...children: Buffer[]): Buffer => attr(type | NLA_F_NESTED, Buffer.concat(children));
+export const str = (type: number, s: string): Buffer => attr(type, Buffer.from(`${s}\0`));
+export function u32(type: number, v: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(v >>> 0);
+  return attr(type, b);
+}
+export const u8 = (type: number, v: number): Buffer => attr(type, Buffer.from([v]));
+export const ipv4 = (type: number, address: string): Buffer => attr(type, Buffer.from(address.split('.').map(Number)));
+export const mac = (type: number, address: string): Buffer => attr(type, Buffer.from(address.split(':').map((h) => parseInt(h, 16))));
+
+export function ifinfomsg(index: number, up: boolean): Buffer {
+  const b = Buffer.alloc(16); // family, pad, type, index, flags, change
+  b.writeInt32LE(index, 4);
+  if (up) {
+    b.writeUInt32LE(IFF_UP, 8);
+    b.writeUInt32LE(IFF_UP, 12);
+  }
+  return b;
+}
+
+export function message(type: number, flags: number, seq: number, ...parts: Buffer[]): Buffer {
+  const body = Buffer.concat(parts);
+  const head = Buffer.alloc(16);
+  head.writeUInt32LE(16 + body.length, 0);
+  head.writeUInt16LE(type, 4);
+  head.writeUInt16LE(flags | NLM_F_REQUEST | NLM_F_ACK, 6);
+  head.writeUInt32LE(seq, 8);
+  return Buffer.concat([head, body]);
+}
+
+export interface VethMessage {
+  hostIfname: string;
+  ifname: string;
+  masterIndex: number;
+  netnsFd: number;
+  mac?: string | undefined;
+  mtu?: number | undefined;
+}
+
+/** A veth whose host end is enslaved and up and whose peer is created inside the sandbox under its final name. */
+export function newVeth(seq: number, v: VethMessage): Buffer {
+  const peer = [str(IFLA.IFNAME, v.ifname), u32(IFLA.NET_NS_FD, v.netnsFd)];
+  if (v.mac) peer.push(mac(IFLA.ADDRESS, v.mac));
+  if (v.mtu) peer.push(u32(IFLA.MTU, v.mtu));
+  const attrs = [str(IFLA.IFNAME, v.hostIfname), u32(IFLA.MASTER, v.masterIndex)];
+  if (v.mtu) attrs.push(u32(IFLA.MTU, v.mtu));
+  attrs.push(nested(IFLA.LINKINFO, str(IFLA_INFO_KIND, 'veth'), nested(IFLA_INFO_DATA, attr(VETH_INFO_PEER | NLA_F_NESTED, Buffer.concat([ifinfomsg(0, false), ...peer])))));
+  return message(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, seq, ifinfomsg(0, true), ...attrs);
+}
+
+/** Hairpin mode on a bridge port (`ip link set X type bridge_slave hairpin on`). */
+export function hairpinOn(seq: number, index: number): Buffer {
+  return message(RTM_NEWLINK, 0, seq, ifinfomsg(index, false), nested(IFLA.LINKINFO, str(IFLA_INFO_SLAVE_KIND, 'bridge'), nested(IFLA_INFO_SLAVE_DATA, u8(IFLA_BRPORT_MODE, 1))));
+}
+
+/** Sets a link up, found by name. */
+export function linkUp(seq: number, ifname: string): Buffer {
+  return message(RTM_NEWLINK, 0, seq, ifinfomsg(0, true), str(IFLA.IFNAME, ifname));
+}
+
+export function newAddress(seq: number, index: number, address: string, prefix: number): Buffer {
+  const ifa = Buffer.alloc(8); // family, prefixlen, flags, scope, index
+  ifa.writeUInt8(2, 0);
+  ifa.writeUInt8(prefix, 1);
+  ifa.writeUInt32LE(index, 4);
+  return message(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, seq, ifa, ipv4(IFA_LOCAL, address), ipv4(IFA_ADDRESS, address));
+}
+
+export function defaultRoute(seq: number, gateway: string): Buffer {
+  const rtm = Buffer.from([2 /* AF_INET */, 0, 0, 0, 254 /* main */, 3 /* boot */, 0 /* universe */, 1 /* unicast */, 0, 0, 0, 0]);
+  return message(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, seq, rtm, ipv4(RTA_GATEWAY, gateway));
+}
+
+/** A blocking rtnetlink socket: every request waits for its acknowledgement (the kernel answers at once). */
+export class Rtnl {
+  private seq = 1;
+  private constructor(private readonly fd: number) {}
+
+  /** A socket in this thread's namespace, or in the one at `netnsPath` (entered and left within this call). */
+  static open(netnsPath?: string): Rtnl {
+    if (!netnsPath) return new Rtnl(check('socket', fns.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0) as number, 'NETLINK_ROUTE'));
+    return inNetns(netnsPath, () => Rtnl.open());
+  }
+
+  nextSeq(): number {
+    return this.seq++;
+  }
+
+  /** Sends one request and throws the kernel's error, if any. */
+  request(what: string, msg: Buffer): void {
+    check('send', fns.send(this.fd, msg, msg.length, 0) as number, what);
+    const buf = Buffer.alloc(8192);
+    for (;;) {
+      const n = check('recv', fns.recv(this.fd, buf, buf.length, 0) as number, what);
+      for (let off = 0; off + 16 <= n; ) {
+        const len = buf.readUInt32LE(off);
+        const type = buf.readUInt16LE(off + 4);
+        const seq = buf.readUInt32LE(off + 8);
+        if (type === NLMSG_ERROR && seq === msg.readUInt32LE(8)) {
+          const err = -buf.readInt32LE(off + 16);
+          if (err !== 0) throw new SyscallError('rtnetlink', err, errnoName(err), what);
+          return;
+        }
+        if (len < 16) break;
+        off += align(len);
+      }
+    }
+  }
+
+  close(): void {
+    fns.close(this.fd);
+  }
+}
+
+/** Runs `fn` with this thread in the namespace at `path`, back in its own afterwards, even on failure. */
+export function inNetns<T>(path: string, fn: () => T): T {
+  const own = check('open', fns.open('/proc/thread-self/ns/net', O_RDONLY_CLOEXEC) as number, '/proc/thread-self/ns/net');
+  try {
+    const target = check('open', fns.open(path, O_RDONLY_CLOEXEC) as number, path);
+    try {
+      check('setns', fns.setns(target, CLONE_NEWNET) as number, path);
+    } finally {
+      fns.close(target);
+    }
+    try {
+      return fn();
+    } finally {
+      check('setns', fns.setns(own, CLONE_NEWNET) as number, 'back to the own network namespace');
+    }
+  } finally {
+    fns.close(own);
+  }
+}
+
+/**
+ * A new network namespace kept by a bind mount at `path` (an existing empty
+ * file on a shared mount, as `ip netns add` leaves /run/netns), with lo up.
+ */
+export function createNetnsAt(path: string): void {
+  const own = check('open', fns.open('/proc/thread-self/ns/net', O_RDONLY_CLOEXEC) as number, '/proc/thread-self/ns/net');
+  try {
+    check('unshare', fns.unshare(CLONE_NEWNET) as number, 'CLONE_NEWNET');
+    try {
+      check('mount', fns.mount('/proc/thread-self/ns/net', path, 'none', MS_BIND, null) as number, path);
+      const rtnl = Rtnl.open();
+      try {
+        rtnl.request('lo up', linkUp(rtnl.nextSeq(), 'lo'));
+      } finally {
+        rtnl.close();
+      }
+    } finally {
+      check('setns', fns.setns(own, CLONE_NEWNET) as number, 'back to the own network namespace');
+    }
+  } finally {
+    fns.close(own);
+  }
+}
+
+/** Index of an interface in this thread's namespace (0 when there is none). */
+export function ifIndex(name: string): number {
+  return Number(fns.ifNameToIndex(name));
+}
+
+/** Same, in the namespace at `path`. */
+export function ifIndexIn(path: string, name: string): number {
+  return inNetns(path, () => ifIndex(name));
+}
+
+/** Runs `fn` with an open descriptor of the namespace at `path` (for IFLA_NET_NS_FD). */
+export function withNetnsFd<T>(path: string, fn: (fd: number) => T): T {
+  const fd = check('open', fns.open(path, O_RDONLY_CLOEXEC) as number, path);
+  try {
+    return fn(fd);
+  } finally {
+    fns.close(fd);
+  }
+}
