@@ -79,10 +79,23 @@ function prefixOf(subnet: string): number {
   return prefix;
 }
 
-/** Reads the rules, plans, applies: one transaction; several in a row are serialised by the caller. */
+/**
+ * Reads the rules, plans, applies: one transaction. Changes within one
+ * NetworkHost are serialised by the caller; another process (a second
+ * NetworkHost, `engine reset`) may change the rules between the read and the
+ * write, which makes the transaction fail as a whole, so it is planned again.
+ */
 async function applyFirewall(plan: (saved: Saved) => string): Promise<void> {
-  const text = plan(parseSave(await iptablesSave()));
-  if (text) await iptablesRestore(text);
+  for (let attempt = 1; ; attempt++) {
+    const text = plan(parseSave(await iptablesSave()));
+    if (!text) return;
+    try {
+      await iptablesRestore(text);
+      return;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
 }
 
 export class NetworkHost {

@@ -7,7 +7,20 @@ import type { Attachment, BridgeSpec } from '../../../src/network/host/index.js'
 import { ask, askHere, enterPrivateNetns, hex, leftovers, makeOutside, newId, removeOutside, sh, startServer, stopServer } from './helpers.js';
 import type { Outside } from './helpers.js';
 
+// The host's real ruleset (Docker's, Podman's), read before leaving the host's namespace, to run beside a copy of it.
+const hostRuleset = sh('iptables-save', [])
+  .split('\n')
+  .filter((l) => !/TSC-|tsc:/.test(l) && !l.startsWith('#'))
+  .join('\n');
+
 enterPrivateNetns();
+
+/** A restore input that empties every table of the host's ruleset and sets its built-in policies to ACCEPT. */
+const resetInput = hostRuleset
+  .split('\n')
+  .filter((l) => l.startsWith('*') || l === 'COMMIT' || /^:\S+ (ACCEPT|DROP)/.test(l))
+  .map((l) => l.replace(/^:(\S+) DROP/, ':$1 ACCEPT'))
+  .join('\n');
 
 const sandboxes: string[] = [];
 const servers: ChildProcess[] = [];
@@ -53,10 +66,13 @@ for (const policy of ['ACCEPT', 'DROP'] as const) {
       const savedPolicy = /^:FORWARD (\w+)/m.exec(sh('iptables-save', ['-t', 'filter']))?.[1] ?? 'ACCEPT';
       const savedForward = sh('cat', ['/proc/sys/net/ipv4/ip_forward']).trim();
       if (policy === 'DROP') {
-        sh('iptables-restore', ['--noflush'], '*filter\n:DOCKER-USER - [0:0]\n-A DOCKER-USER -j RETURN\n-A FORWARD -j DOCKER-USER\n-A FORWARD -o docker0 -j DROP\nCOMMIT\n*nat\n:DOCKER - [0:0]\n-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER\nCOMMIT\n');
+        // A copy of this machine's own rules (Docker's, Podman's CNI), plus a Docker-like chain in case there are none, and DROP.
+        sh('iptables-restore', [], `${hostRuleset}\n`);
+        sh('iptables-restore', ['--noflush'], '*filter\n:DOCKER-USER-T - [0:0]\n-A DOCKER-USER-T -j RETURN\n-A FORWARD -j DOCKER-USER-T\n-A FORWARD -o docker0 -j DROP\nCOMMIT\n');
         sh('iptables', ['-P', 'FORWARD', 'DROP']);
       }
       const before = ruleset();
+      if (policy === 'DROP') for (const chain of hostRuleset.match(/^:\S+ - /gm) ?? []) assert.ok(before.includes(chain.trim()), `the host's ${chain} is in the copy`);
       const host = new NetworkHost();
       hosts.push(host);
       const running: ChildProcess[] = [];
@@ -149,7 +165,7 @@ for (const policy of ['ACCEPT', 'DROP'] as const) {
         await removeEverythingTsc({ netns: (n) => sandboxes.includes(n) });
         sh('iptables', ['-P', 'FORWARD', savedPolicy]);
         sh('sh', ['-c', `echo ${savedForward} > /proc/sys/net/ipv4/ip_forward`]);
-        if (policy === 'DROP') sh('iptables-restore', ['--noflush'], '*filter\n-F DOCKER-USER\n-D FORWARD -j DOCKER-USER\n-D FORWARD -o docker0 -j DROP\n-X DOCKER-USER\nCOMMIT\n*nat\n-D PREROUTING -m addrtype --dst-type LOCAL -j DOCKER\n-X DOCKER\nCOMMIT\n');
+        if (policy === 'DROP') sh('iptables-restore', [], `${resetInput}\n`);
       }
     });
   });
