@@ -7,9 +7,8 @@
  */
 import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
-import { TscComposeError } from '../../errors/index.js';
-import { ipBatch, ipJson, run } from './commands.js';
-import { hostLinks } from './host-addresses.js';
+import { SyscallError, TscComposeError } from '../../errors/index.js';
+import { delLink, ifIndex, linkUp, newAddress, newBridge, setMtu, withRtnl } from './netlink.js';
 
 export interface BridgeLink {
   bridge: string;
@@ -18,39 +17,35 @@ export interface BridgeLink {
   mtu?: number | undefined;
 }
 
-/** Pure: the `ip -batch` lines that create a bridge. */
-export function createBridgeLines(b: BridgeLink): string[] {
-  // A fixed address: otherwise the bridge takes the lowest address of its ports, which changes when a
-  // container goes, and the other containers' ARP entry for the gateway (their DNS server) goes stale.
-  return [
-    `link add name ${b.bridge}${b.mtu ? ` mtu ${b.mtu}` : ''} address ${bridgeMac(b.bridge)} type bridge`,
-    `addr add ${b.gateway}/${b.prefix} dev ${b.bridge}`,
-    `link set ${b.bridge} up`,
-  ];
+/**
+ * Creates the bridge if missing and puts back whatever is missing on an
+ * existing one (an engine restart), without reading anything first: every
+ * request is idempotent (an address is replaced, up is up), nothing forks.
+ */
+export function ensureBridgeLink(b: BridgeLink): void {
+  withRtnl((rtnl) => {
+    if (ifIndex(b.bridge) === 0) {
+      try {
+        rtnl.request(`bridge ${b.bridge}`, newBridge(rtnl.nextSeq(), b.bridge, b.mtu));
+      } catch (err) {
+        // Created meanwhile by another caller: just as good.
+        if (!(err instanceof SyscallError && err.errnoName === 'EEXIST')) throw err;
+      }
+    } else if (b.mtu) rtnl.request(`mtu ${b.bridge}`, setMtu(rtnl.nextSeq(), b.bridge, b.mtu));
+    rtnl.request(`address ${b.gateway}/${b.prefix} on ${b.bridge}`, newAddress(rtnl.nextSeq(), ifIndex(b.bridge), b.gateway, b.prefix));
+    rtnl.request(`${b.bridge} up`, linkUp(rtnl.nextSeq(), b.bridge));
+  });
 }
 
-/** A locally administered unicast MAC derived from the bridge name (the same after an engine restart). */
-export function bridgeMac(bridge: string): string {
-  const digest = createHash('sha256').update(bridge).digest();
-  return [0x02, ...digest.subarray(0, 5)].map((x) => x.toString(16).padStart(2, '0')).join(':');
-}
-
-export async function ensureBridgeLink(b: BridgeLink): Promise<void> {
-  if (!hostLinks().includes(b.bridge)) {
-    await ipBatch(createBridgeLines(b));
-    return;
-  }
-  // Already there (an engine restart): put back what is missing without disturbing attached veths.
-  const [info] = await ipJson<Array<{ flags?: string[]; mtu?: number; addr_info?: Array<{ local?: string; prefixlen?: number }> }>>(['addr', 'show', 'dev', b.bridge]);
-  const lines: string[] = [];
-  if (!info?.addr_info?.some((a) => a.local === b.gateway && a.prefixlen === b.prefix)) lines.push(`addr add ${b.gateway}/${b.prefix} dev ${b.bridge}`);
-  if (b.mtu && info?.mtu !== b.mtu) lines.push(`link set ${b.bridge} mtu ${b.mtu}`);
-  if (!info?.flags?.includes('UP')) lines.push(`link set ${b.bridge} up`);
-  await ipBatch(lines);
-}
-
-export async function removeBridgeLink(bridge: string): Promise<void> {
-  if (hostLinks().includes(bridge)) await run('ip', ['link', 'del', bridge]);
+export function removeBridgeLink(bridge: string): void {
+  if (ifIndex(bridge) === 0) return;
+  withRtnl((rtnl) => {
+    try {
+      rtnl.request(`delete ${bridge}`, delLink(rtnl.nextSeq(), bridge));
+    } catch (err) {
+      if (!(err instanceof SyscallError && err.errnoName === 'ENODEV')) throw err;
+    }
+  });
 }
 
 /**

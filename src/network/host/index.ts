@@ -3,9 +3,10 @@
  * a gateway address, one persistent network namespace per container, veth
  * pairs into bridges, masquerading, isolation between networks, published
  * ports (DNAT plus a reserving socket). The engine decides names and
- * addresses (IPAM); this module only carries them out, with batched `ip`
- * calls and one `iptables-save` + at most one `iptables-restore --noflush`
- * per firewall change.
+ * addresses (IPAM); this module only carries them out: links, addresses,
+ * routes and namespaces over rtnetlink from this process (no fork), and one
+ * `iptables-save` + at most one `iptables-restore --noflush` per firewall
+ * change.
  *
  * Everything acts on the network namespace of the calling thread (the host's
  * for the engine; tests run in a private one).
@@ -113,14 +114,19 @@ export class NetworkHost {
 
   async ensureBridge(spec: BridgeSpec): Promise<void> {
     checkIfname(spec.bridge, 'bridge name');
-    await ensureBridgeLink({ bridge: spec.bridge, gateway: spec.gateway, prefix: prefixOf(spec.subnet), mtu: spec.mtu });
-    enableBridgeSysctls(spec.bridge);
-    await this.serial(() => applyFirewall((s) => planEnsureBridge(s, { bridge: spec.bridge, subnet: spec.subnet, internal: spec.internal })));
+    const prefix = prefixOf(spec.subnet);
+    await this.serial(async () => {
+      ensureBridgeLink({ bridge: spec.bridge, gateway: spec.gateway, prefix, mtu: spec.mtu });
+      enableBridgeSysctls(spec.bridge);
+      await applyFirewall((s) => planEnsureBridge(s, { bridge: spec.bridge, subnet: spec.subnet, internal: spec.internal }));
+    });
   }
 
   async removeBridge(spec: BridgeSpec): Promise<void> {
-    await removeBridgeLink(spec.bridge);
-    await this.serial(() => applyFirewall((s) => planRemoveBridge(s, spec.bridge)));
+    await this.serial(async () => {
+      removeBridgeLink(spec.bridge);
+      await applyFirewall((s) => planRemoveBridge(s, spec.bridge));
+    });
   }
 
   async createSandbox(id: string): Promise<string> {

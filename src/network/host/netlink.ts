@@ -21,6 +21,8 @@ const fns = {
   unshare: lib.func('int unshare(int flags)'),
   mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
   ifNameToIndex: lib.func('unsigned int if_nametoindex(const char *ifname)'),
+  umount2: lib.func('int umount2(const char *target, int flags)'),
+  unlink: lib.func('int unlink(const char *path)'),
 };
 
 const AF_NETLINK = 16;
@@ -31,9 +33,13 @@ const CLONE_NEWNET = 0x40000000;
 const MS_BIND = 4096;
 
 export const RTM_NEWLINK = 16;
+export const RTM_DELLINK = 17;
+export const RTM_GETLINK = 18;
 export const RTM_NEWADDR = 20;
 export const RTM_NEWROUTE = 24;
 const NLMSG_ERROR = 2;
+const NLMSG_DONE = 3;
+export const NLM_F_DUMP = 0x300;
 export const NLM_F_REQUEST = 1;
 export const NLM_F_ACK = 4;
 export const NLM_F_REPLACE = 0x100;
@@ -129,6 +135,69 @@ export function hairpinOn(seq: number, index: number): Buffer {
   return message(RTM_NEWLINK, 0, seq, ifinfomsg(index, false), nested(IFLA.LINKINFO, str(IFLA_INFO_SLAVE_KIND, 'bridge'), nested(IFLA_INFO_SLAVE_DATA, u8(IFLA_BRPORT_MODE, 1))));
 }
 
+/** A bridge, up (`ip link add NAME [mtu M] up type bridge`). */
+export function newBridge(seq: number, name: string, mtu?: number): Buffer {
+  const attrs = [str(IFLA.IFNAME, name)];
+  if (mtu) attrs.push(u32(IFLA.MTU, mtu));
+  attrs.push(nested(IFLA.LINKINFO, str(IFLA_INFO_KIND, 'bridge')));
+  return message(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, seq, ifinfomsg(0, true), ...attrs);
+}
+
+/** Sets the MTU of a link found by name. */
+export function setMtu(seq: number, ifname: string, mtu: number): Buffer {
+  return message(RTM_NEWLINK, 0, seq, ifinfomsg(0, false), str(IFLA.IFNAME, ifname), u32(IFLA.MTU, mtu));
+}
+
+export function delLink(seq: number, ifname: string): Buffer {
+  return message(RTM_DELLINK, 0, seq, ifinfomsg(0, false), str(IFLA.IFNAME, ifname));
+}
+
+export function dumpLinks(seq: number): Buffer {
+  return message(RTM_GETLINK, NLM_F_DUMP, seq, ifinfomsg(0, false));
+}
+
+export interface LinkInfo {
+  index: number;
+  name: string;
+  kind: string | undefined;
+}
+
+/** Pure: name and kind of each RTM_NEWLINK message in a dump reply. */
+export function parseLinks(buf: Buffer): LinkInfo[] {
+  const out: LinkInfo[] = [];
+  for (let off = 0; off + 16 <= buf.length; ) {
+    const len = buf.readUInt32LE(off);
+    if (len < 16 || off + len > buf.length) break;
+    if (buf.readUInt16LE(off + 4) === RTM_NEWLINK && len >= 32) {
+      const index = buf.readInt32LE(off + 20);
+      let name = '';
+      let kind: string | undefined;
+      for (let a = off + 32; a + 4 <= off + len; ) {
+        const alen = buf.readUInt16LE(a);
+        const type = buf.readUInt16LE(a + 2) & 0x3fff;
+        if (alen < 4) break;
+        const payload = buf.subarray(a + 4, a + alen);
+        if (type === IFLA.IFNAME) name = payload.subarray(0, Math.max(0, payload.indexOf(0))).toString();
+        if (type === IFLA.LINKINFO) {
+          for (let b = 0; b + 4 <= payload.length; ) {
+            const blen = payload.readUInt16LE(b);
+            if (blen < 4) break;
+            if ((payload.readUInt16LE(b + 2) & 0x3fff) === IFLA_INFO_KIND) {
+              const k = payload.subarray(b + 4, b + blen);
+              kind = k.subarray(0, k.indexOf(0) < 0 ? k.length : k.indexOf(0)).toString();
+            }
+            b += align(blen);
+          }
+        }
+        a += align(alen);
+      }
+      out.push({ index, name, kind });
+    }
+    off += align(len);
+  }
+  return out;
+}
+
 /** Sets a link up, found by name. */
 export function linkUp(seq: number, ifname: string): Buffer {
   return message(RTM_NEWLINK, 0, seq, ifinfomsg(0, true), str(IFLA.IFNAME, ifname));
@@ -183,9 +252,47 @@ export class Rtnl {
     }
   }
 
+  /** A dump request: every reply message until NLMSG_DONE, concatenated. */
+  dump(what: string, msg: Buffer): Buffer {
+    check('send', fns.send(this.fd, msg, msg.length, 0) as number, what);
+    const parts: Buffer[] = [];
+    const buf = Buffer.alloc(65536);
+    for (;;) {
+      const n = check('recv', fns.recv(this.fd, buf, buf.length, 0) as number, what);
+      for (let off = 0; off + 16 <= n; ) {
+        const len = buf.readUInt32LE(off);
+        const type = buf.readUInt16LE(off + 4);
+        if (type === NLMSG_DONE) return Buffer.concat(parts);
+        if (type === NLMSG_ERROR) {
+          const err = -buf.readInt32LE(off + 16);
+          if (err !== 0) throw new SyscallError('rtnetlink', err, errnoName(err), what);
+        }
+        if (len < 16) return Buffer.concat(parts);
+        parts.push(Buffer.from(buf.subarray(off, off + len)));
+        off += align(len);
+      }
+    }
+  }
+
   close(): void {
     fns.close(this.fd);
   }
+}
+
+/** Runs `fn` with a socket in this thread's namespace (or the one at `netnsPath`), closed afterwards. */
+export function withRtnl<T>(fn: (rtnl: Rtnl) => T, netnsPath?: string): T {
+  const rtnl = Rtnl.open(netnsPath);
+  try {
+    return fn(rtnl);
+  } finally {
+    rtnl.close();
+  }
+}
+
+/** Unmounts (lazily, as `ip netns del`) and removes a namespace file; the namespace dies with its last user. */
+export function removeNetnsAt(path: string): void {
+  fns.umount2(path, 2 /* MNT_DETACH */);
+  check('unlink', fns.unlink(path) as number, path);
 }
 
 /** Runs `fn` with this thread in the namespace at `path`, back in its own afterwards, even on failure. */

@@ -6,8 +6,9 @@
  * once rather than whenever the kernel gets round to destroying the namespace.
  */
 import * as fs from 'node:fs';
-import { ipBatchForce, ipJson, mustRun, run } from './commands.js';
-import { createNetnsAt } from './netlink.js';
+import { SyscallError } from '../../errors/index.js';
+import { mustRun } from './commands.js';
+import { createNetnsAt, delLink, dumpLinks, parseLinks, removeNetnsAt, withRtnl } from './netlink.js';
 
 export const NETNS_DIR = '/run/netns';
 export const SANDBOX_PREFIX = 'tsc-';
@@ -69,11 +70,30 @@ export async function createNetns(name: string): Promise<string> {
 }
 
 export async function removeNetns(name: string): Promise<void> {
-  if (!fs.existsSync(sandboxPath(name))) return;
-  const links = await ipJson<Array<{ ifname: string; link_type?: string; linkinfo?: { info_kind?: string } }>>(['-d', 'link', 'show'], name).catch(() => []);
-  const veths = links.filter((l) => l.linkinfo?.info_kind === 'veth').map((l) => `link del ${l.ifname}`);
-  await ipBatchForce(veths, name);
-  await run('ip', ['netns', 'del', name]);
+  const path = sandboxPath(name);
+  if (!fs.existsSync(path)) return;
+  if (netnsMounts().inside.has(path)) {
+    try {
+      withRtnl((rtnl) => {
+        for (const link of parseLinks(rtnl.dump('links', dumpLinks(rtnl.nextSeq())))) {
+          if (link.kind !== 'veth') continue;
+          try {
+            rtnl.request(`delete ${link.name}`, delLink(rtnl.nextSeq(), link.name));
+          } catch (err) {
+            // Its other end went meanwhile, taking this one along.
+            if (!(err instanceof SyscallError && err.errnoName === 'ENODEV')) throw err;
+          }
+        }
+      }, path);
+    } catch {
+      // Removing the namespace below removes its veths too, only later.
+    }
+  }
+  try {
+    removeNetnsAt(path);
+  } catch (err) {
+    if (!(err instanceof SyscallError && err.errnoName === 'ENOENT')) throw err;
+  }
 }
 
 export function listNetns(): string[] {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { attr, defaultRoute, hairpinOn, ifinfomsg, linkUp, message, nested, newAddress, newVeth, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST, RTM_NEWLINK, str } from '../../../src/network/host/netlink.js';
+import { attr, defaultRoute, delLink, hairpinOn, ifinfomsg, linkUp, message, nested, newAddress, newBridge, newVeth, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST, parseLinks, RTM_DELLINK, RTM_NEWLINK, setMtu, str } from '../../../src/network/host/netlink.js';
 import { mountsFrom } from '../../../src/network/host/netns.js';
 
 interface Attr {
@@ -90,6 +90,38 @@ describe('rtnetlink messages', () => {
     const r = defaultRoute(4, '10.5.0.1');
     assert.deepEqual([...r.subarray(16, 28)], [2, 0, 0, 0, 254, 3, 0, 1, 0, 0, 0, 0]);
     assert.deepEqual([...find(attrs(r.subarray(28)), 5).payload], [10, 5, 0, 1]);
+  });
+});
+
+describe('rtnetlink bridges and link dumps', () => {
+  it('a bridge created up with its MTU; MTU and deletion by name', () => {
+    const b = newBridge(1, 'tscbr-1', 1400);
+    assert.equal(b.readUInt16LE(6), NLM_F_CREATE | NLM_F_EXCL | NLM_F_REQUEST | NLM_F_ACK);
+    const top = attrs(b.subarray(32));
+    assert.equal(cstr(find(top, 3).payload), 'tscbr-1');
+    assert.equal(find(top, 4).payload.readUInt32LE(0), 1400);
+    assert.equal(cstr(find(attrs(find(top, 18).payload), 1).payload), 'bridge');
+    assert.equal(attrs(newBridge(1, 'x').subarray(32)).some((a) => a.type === 4), false, 'no MTU unless asked');
+    assert.equal(find(attrs(setMtu(2, 'x', 9000).subarray(32)), 4).payload.readUInt32LE(0), 9000);
+    const d = delLink(3, 'tscv1');
+    assert.equal(d.readUInt16LE(4), RTM_DELLINK);
+    assert.equal(cstr(find(attrs(d.subarray(32)), 3).payload), 'tscv1');
+  });
+
+  it('reads names and kinds out of a link dump, skipping what it does not know', () => {
+    const link = (index: number, name: string, kind?: string): Buffer => {
+      const info = ifinfomsg(index, false);
+      const parts = [info, attr(13, Buffer.alloc(4)), str(3, name)];
+      if (kind) parts.push(nested(18, str(1, kind), nested(2, attr(1, Buffer.alloc(8)))));
+      return message(RTM_NEWLINK, 0, 1, ...parts);
+    };
+    const dump = Buffer.concat([link(1, 'lo'), link(7, 'eth0', 'veth'), link(9, 'eth1', 'veth'), message(3, 0, 1, Buffer.alloc(4))]);
+    assert.deepEqual(parseLinks(dump), [
+      { index: 1, name: 'lo', kind: undefined },
+      { index: 7, name: 'eth0', kind: 'veth' },
+      { index: 9, name: 'eth1', kind: 'veth' },
+    ]);
+    assert.deepEqual(parseLinks(dump.subarray(0, 20)), [], 'a truncated buffer gives what is whole');
   });
 });
 

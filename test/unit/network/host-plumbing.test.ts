@@ -1,7 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { linkNamesFrom, networkOf, subnetsFrom } from '../../../src/network/host/host-addresses.js';
-import { createBridgeLines } from '../../../src/network/host/bridge.js';
 import { checkVeth } from '../../../src/network/host/veth.js';
 import { netnsNameOf, sandboxName } from '../../../src/network/host/netns.js';
 
@@ -37,15 +36,7 @@ describe('host addresses', () => {
   });
 });
 
-describe('ip batch lines', () => {
-  it('a bridge with MTU, gateway and up', () => {
-    assert.deepEqual(createBridgeLines({ bridge: 'tscbr-1', gateway: '10.5.0.1', prefix: 24, mtu: 1400 }), [
-      'link add name tscbr-1 mtu 1400 address 02:58:4b:d1:92:46 type bridge',
-      'addr add 10.5.0.1/24 dev tscbr-1',
-      'link set tscbr-1 up',
-    ]);
-  });
-
+describe('attachment checks', () => {
   it('refuses names and addresses the kernel would refuse', () => {
     const ok = { bridge: 'tscbr-1', hostIfname: 'tscv0123456789a', ifname: 'eth0', address: '10.5.0.2', prefix: 24, gateway: '10.5.0.1', mac: '02:42:0a:05:00:02', defaultRoute: true };
     assert.doesNotThrow(() => checkVeth(ok));
