@@ -10,6 +10,7 @@ const BENCHMARKS: Record<string, () => Promise<Row[]>> = {
   containers: async () => (await import('./container-bench.js')).containerBenchmarks(),
   dns: async () => (await import('./dns-bench.js')).dnsBenchmarks(),
   engine: async () => (await import('./engine-bench.js')).engineBenchmarks(),
+  pull: async () => (await import('./pull-bench.js')).pullBenchmarks(),
 };
 
 async function main(): Promise<void> {
