@@ -1,7 +1,7 @@
 /**
- * The network tools this layer drives: `ip` (batched: one fork for many
- * changes) and `iptables-save`/`iptables-restore --noflush` (one fork each,
- * the restore atomic per table). Failures become typed errors carrying the
+ * The network tools this layer still forks: `iptables-save` and
+ * `iptables-restore --noflush` (one fork each, the restore atomic per table)
+ * and `ip` for the rare paths (first namespace of a boot, listings, resets). Failures become typed errors carrying the
  * command and its message. Children are spawned from the calling thread, so
  * they run in that thread's network namespace (tests use a private one).
  */
@@ -37,13 +37,7 @@ export async function mustRun(cmd: string, args: string[], input?: string): Prom
   return r.stdout;
 }
 
-/** Runs several `ip` commands in one process (`ip [-n NS] -batch -`), stopping at the first failure. */
-export async function ipBatch(lines: string[], netns?: string): Promise<void> {
-  if (lines.length === 0) return;
-  await mustRun('ip', [...(netns ? ['-n', netns] : []), '-batch', '-'], `${lines.join('\n')}\n`);
-}
-
-/** Like ipBatch, but goes on after failures (for removals of things that may already be gone). */
+/** Several `ip` commands in one process, going on after failures (for removals of things that may already be gone). */
 export async function ipBatchForce(lines: string[], netns?: string): Promise<void> {
   if (lines.length === 0) return;
   await run('ip', [...(netns ? ['-n', netns] : []), '-force', '-batch', '-'], `${lines.join('\n')}\n`);

@@ -11,6 +11,7 @@
  * Everything acts on the network namespace of the calling thread (the host's
  * for the engine; tests run in a private one).
  */
+import { isIPv4 } from 'node:net';
 import { TscComposeError } from '../../errors/index.js';
 import { enableBridgeSysctls, ensureBridgeLink, removeBridgeLink } from './bridge.js';
 import { iptablesRestore, iptablesSave, ipBatchForce } from './commands.js';
@@ -145,6 +146,10 @@ export class NetworkHost {
 
   async publish(b: PortBinding): Promise<{ hostPort: number }> {
     const hostIp = b.hostIp === '0.0.0.0' ? '' : b.hostIp;
+    if (hostIp !== '' && !isIPv4(hostIp)) {
+      throw new TscComposeError('TSC_PORT_ADDRESS', 'unsupported', `${b.service ? `service "${b.service}": ` : ''}cannot publish on ${hostIp}: only IPv4 host addresses are supported`, { service: b.service });
+    }
+    if (!isIPv4(b.containerIp)) throw new TscComposeError('TSC_PORT_ADDRESS', 'invalid', `invalid container address "${b.containerIp}"`, { service: b.service });
     // A random port is one per container port; a fixed one is one per host address and port.
     const key = `${b.protocol}/${hostIp}/${b.hostPort}${b.hostPort === 0 ? `/${b.containerPort}` : ''}`;
     const list = this.held.get(b.owner) ?? [];

@@ -115,6 +115,7 @@ describe('published ports', () => {
       assert.ok(err instanceof TscComposeError && err.code === 'TSC_PORT_IN_USE' && /0\.0\.0\.0:18053\/udp/.test(err.message));
       return true;
     });
+    await assert.rejects(host.publish({ owner: c2.id, protocol: 'tcp', hostIp: '::', hostPort: 18091, containerIp: c2.address, containerPort: 80, service: 'api' }), /service "api": cannot publish on ::: only IPv4/);
     assert.deepEqual(natRules().filter((l) => l.includes(c2.id)), []);
   });
 
