@@ -17,6 +17,12 @@ export interface BridgeLink {
   mtu?: number | undefined;
 }
 
+/** A locally administered unicast MAC derived from the bridge name (the same after an engine restart). */
+export function bridgeMac(bridge: string): string {
+  const digest = createHash('sha256').update(bridge).digest();
+  return [0x02, ...digest.subarray(0, 5)].map((x) => x.toString(16).padStart(2, '0')).join(':');
+}
+
 /**
  * Creates the bridge if missing and puts back whatever is missing on an
  * existing one (an engine restart), without reading anything first: every
@@ -26,7 +32,9 @@ export function ensureBridgeLink(b: BridgeLink): void {
   withRtnl((rtnl) => {
     if (ifIndex(b.bridge) === 0) {
       try {
-        rtnl.request(`bridge ${b.bridge}`, newBridge(rtnl.nextSeq(), b.bridge, b.mtu));
+        // A fixed address: otherwise the bridge takes the lowest address of its ports, which changes when a
+        // container goes, and the other containers' ARP entry for the gateway (their DNS server) goes stale.
+        rtnl.request(`bridge ${b.bridge}`, newBridge(rtnl.nextSeq(), b.bridge, b.mtu, bridgeMac(b.bridge)));
       } catch (err) {
         // Created meanwhile by another caller: just as good.
         if (!(err instanceof SyscallError && err.errnoName === 'EEXIST')) throw err;

@@ -135,10 +135,11 @@ export function hairpinOn(seq: number, index: number): Buffer {
   return message(RTM_NEWLINK, 0, seq, ifinfomsg(index, false), nested(IFLA.LINKINFO, str(IFLA_INFO_SLAVE_KIND, 'bridge'), nested(IFLA_INFO_SLAVE_DATA, u8(IFLA_BRPORT_MODE, 1))));
 }
 
-/** A bridge, up (`ip link add NAME [mtu M] up type bridge`). */
-export function newBridge(seq: number, name: string, mtu?: number): Buffer {
+/** A bridge, up (`ip link add NAME [mtu M] [address MAC] up type bridge`). */
+export function newBridge(seq: number, name: string, mtu?: number, address?: string): Buffer {
   const attrs = [str(IFLA.IFNAME, name)];
   if (mtu) attrs.push(u32(IFLA.MTU, mtu));
+  if (address) attrs.push(mac(IFLA.ADDRESS, address));
   attrs.push(nested(IFLA.LINKINFO, str(IFLA_INFO_KIND, 'bridge')));
   return message(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, seq, ifinfomsg(0, true), ...attrs);
 }

@@ -4,6 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { NetworkHost, removeEverythingTsc, sandboxName } from '../../../src/network/host/index.js';
 import type { Attachment, BridgeSpec } from '../../../src/network/host/index.js';
+import { bridgeMac } from '../../../src/network/host/bridge.js';
 import { ask, askHere, enterPrivateNetns, hex, leftovers, makeOutside, newId, removeOutside, sh, startServer, stopServer } from './helpers.js';
 import type { Outside } from './helpers.js';
 
@@ -89,6 +90,7 @@ for (const policy of ['ACCEPT', 'DROP'] as const) {
         assert.equal(sh('cat', [`/proc/sys/net/ipv4/conf/${A.bridge}/route_localnet`]).trim(), '1');
         const addr = JSON.parse(sh('ip', ['-j', 'addr', 'show', 'dev', A.bridge])) as Array<{ flags: string[]; addr_info: Array<{ local: string; prefixlen: number }> }>;
         assert.ok(addr[0]?.flags.includes('UP'));
+        assert.equal((addr[0] as { address?: string } | undefined)?.address, bridgeMac(A.bridge), 'a fixed MAC, not the lowest port’s');
         assert.deepEqual(addr[0]?.addr_info.map((x) => `${x.local}/${x.prefixlen}`).filter((x) => x.startsWith('10.')), ['10.201.1.1/24']);
 
         const a1 = await container(host, A, 2);

@@ -101,7 +101,8 @@ describe('rtnetlink bridges and link dumps', () => {
     assert.equal(cstr(find(top, 3).payload), 'tscbr-1');
     assert.equal(find(top, 4).payload.readUInt32LE(0), 1400);
     assert.equal(cstr(find(attrs(find(top, 18).payload), 1).payload), 'bridge');
-    assert.equal(attrs(newBridge(1, 'x').subarray(32)).some((a) => a.type === 4), false, 'no MTU unless asked');
+    assert.equal(attrs(newBridge(1, 'x').subarray(32)).some((a) => a.type === 4 || a.type === 1), false, 'no MTU or address unless asked');
+    assert.equal(find(attrs(newBridge(1, 'x', undefined, '02:58:4b:d1:92:46').subarray(32)), 1).payload.toString('hex'), '02584bd19246');
     assert.equal(find(attrs(setMtu(2, 'x', 9000).subarray(32)), 4).payload.readUInt32LE(0), 9000);
     const d = delLink(3, 'tscv1');
     assert.equal(d.readUInt16LE(4), RTM_DELLINK);

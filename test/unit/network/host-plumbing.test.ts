@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { linkNamesFrom, networkOf, subnetsFrom } from '../../../src/network/host/host-addresses.js';
 import { checkVeth } from '../../../src/network/host/veth.js';
+import { bridgeMac } from '../../../src/network/host/bridge.js';
 import { netnsNameOf, sandboxName } from '../../../src/network/host/netns.js';
 
 describe('host addresses', () => {
@@ -37,6 +38,12 @@ describe('host addresses', () => {
 });
 
 describe('attachment checks', () => {
+  it('a bridge MAC fixed by its name, locally administered and unicast', () => {
+    assert.equal(bridgeMac('tscbr-1'), '02:58:4b:d1:92:46');
+    assert.equal(bridgeMac('tscbr-1'), bridgeMac('tscbr-1'));
+    assert.notEqual(bridgeMac('tscbr-2'), bridgeMac('tscbr-1'));
+  });
+
   it('refuses names and addresses the kernel would refuse', () => {
     const ok = { bridge: 'tscbr-1', hostIfname: 'tscv0123456789a', ifname: 'eth0', address: '10.5.0.2', prefix: 24, gateway: '10.5.0.1', mac: '02:42:0a:05:00:02', defaultRoute: true };
     assert.doesNotThrow(() => checkVeth(ok));
