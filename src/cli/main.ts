@@ -87,7 +87,7 @@ const SUMMARIES: Record<string, string> = {
   volume: 'Manage volumes',
   wait: 'Block until containers of all (or specified) services stop',
   exec: 'Execute a command in a running container',
-  image: 'Manage images: import, ls, rm, inspect',
+  image: 'Manage images: ls, rm, prune, inspect, import, load, save',
   images: 'List images',
   login: 'Log in to a registry',
   logout: 'Log out from a registry',
