@@ -9,6 +9,7 @@ const BENCHMARKS: Record<string, () => Promise<Row[]>> = {
   config: async () => (await import('./config-bench.js')).configBenchmarks(),
   containers: async () => (await import('./container-bench.js')).containerBenchmarks(),
   dns: async () => (await import('./dns-bench.js')).dnsBenchmarks(),
+  network: async () => (await import('./network-bench.js')).networkBenchmarks(),
   engine: async () => (await import('./engine-bench.js')).engineBenchmarks(),
   pull: async () => (await import('./pull-bench.js')).pullBenchmarks(),
 };
