@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
+import { lightPool } from '../util/undici-pool.js';
 import { TscComposeError } from '../errors/index.js';
 import { stateLayout, stateRoots, ensureStateLayout } from '../state/roots.js';
 import { enginePaths } from '../engine/daemon/paths.js';
@@ -38,7 +39,7 @@ export class EngineClient {
       throw new TscComposeError('TSC_NOT_ROOT', 'permission', 'tsc-compose runs containers as root (rootless mode is not supported yet): run it with sudo');
     }
     const paths = EngineClient.pathsFromEnv();
-    const client = new EngineClient(new Pool('http://engine', { socketPath: paths.socket, bodyTimeout: 0, headersTimeout: 0, connections: 16 }), paths);
+    const client = new EngineClient(new (lightPool())('http://engine', { socketPath: paths.socket, bodyTimeout: 0, headersTimeout: 0, connections: 16 }), paths);
     if (await client.ping()) return client;
     if (opts.autoStart === false) {
       await client.close();
@@ -46,7 +47,7 @@ export class EngineClient {
     }
     await client.close();
     await startEngine(paths);
-    const started = new EngineClient(new Pool('http://engine', { socketPath: paths.socket, bodyTimeout: 0, headersTimeout: 0, connections: 16 }), paths);
+    const started = new EngineClient(new (lightPool())('http://engine', { socketPath: paths.socket, bodyTimeout: 0, headersTimeout: 0, connections: 16 }), paths);
     for (let i = 0; i < 1000; i++) {
       if (await started.ping()) return started;
       await sleep(10);

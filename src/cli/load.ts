@@ -4,10 +4,12 @@ import { createFsReader } from './fs-reader.js';
 import type { GlobalOptions } from './global-options.js';
 import { resolveProjectOptions } from '../spec/project-options.js';
 import type { ProjectOptions } from '../spec/project-options.js';
-import { loadProject } from '../spec/loader.js';
-import type { LoadOptions, LoadResult } from '../spec/loader.js';
+import type { Project } from '../spec/model.js';
+import { loadProject } from '../spec/pipeline.js';
+import type { LoadOptions, LoadResult, TreeValidator } from '../spec/pipeline.js';
+import { SchemaNeeded, ValidationCache } from './validation-cache.js';
 
-export function loadFromCli(global: GlobalOptions, loadOptions: LoadOptions = {}): LoadResult & { options: ProjectOptions } {
+export async function loadFromCli(global: GlobalOptions, loadOptions: LoadOptions = {}): Promise<LoadResult & { options: ProjectOptions }> {
   const reader = createFsReader();
   const env = process.env;
   const options = resolveProjectOptions(
@@ -22,6 +24,19 @@ export function loadFromCli(global: GlobalOptions, loadOptions: LoadOptions = {}
   );
   const shellEnv = new Map<string, string>();
   for (const [k, v] of Object.entries(env)) if (v !== undefined) shellEnv.set(k, v);
-  const result = loadProject(options, { reader, homeDir: os.homedir(), shellEnv }, loadOptions);
+  const load = (validate: TreeValidator, checkModel: (p: Project) => Project): LoadResult =>
+    loadProject(options, { reader, homeDir: os.homedir(), shellEnv, validate, checkModel }, loadOptions);
+
+  const cache = new ValidationCache();
+  let result: LoadResult;
+  try {
+    // A tree that passed both checks before passes them again: the later phases are deterministic.
+    result = load(cache.knownOnly, (p) => p);
+  } catch (err) {
+    if (!(err instanceof SchemaNeeded)) throw err;
+    // A file not seen before: load the schema and run the whole load again (parsing is cheap; the schema is not).
+    const [{ validateComposeFile }, { validateModel }] = await Promise.all([import('../spec/schema/validate-file.js'), import('../spec/phases/model-check.js')]);
+    result = load(cache.remembering((tree, positions) => validateComposeFile(tree, { positions })), validateModel);
+  }
   return { ...result, options };
 }

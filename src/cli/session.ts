@@ -14,8 +14,8 @@ import { renderTimeline } from '../ui/timeline.js';
 import type { TimelineEntry } from '../ui/timeline.js';
 import { TscComposeError } from '../errors/index.js';
 
-export function loadProjectRef(global: GlobalOptions, io: CommandIO, services: string[] = []): ProjectRef {
-  const loaded = loadFromCli(global, services.length > 0 ? { services } : {});
+export async function loadProjectRef(global: GlobalOptions, io: CommandIO, services: string[] = []): Promise<ProjectRef> {
+  const loaded = await loadFromCli(global, services.length > 0 ? { services } : {});
   printWarnings(loaded.warnings, io.stderr);
   for (const s of services) {
     if (!loaded.project.services[s]) throw new TscComposeError('TSC_NO_SUCH_SERVICE', 'not-found', `no such service: ${s}`);
@@ -37,9 +37,9 @@ export function loadProjectRef(global: GlobalOptions, io: CommandIO, services: s
  * (`ps`, `logs`, `down -p NAME`, ...): from the files when there are some,
  * else from -p / COMPOSE_PROJECT_NAME.
  */
-export function projectNameOnly(global: GlobalOptions, io: CommandIO): { name: string; ref?: ProjectRef } {
+export async function projectNameOnly(global: GlobalOptions, io: CommandIO): Promise<{ name: string; ref?: ProjectRef }> {
   try {
-    const ref = loadProjectRef(global, io);
+    const ref = await loadProjectRef(global, io);
     return { name: ref.project.name, ref };
   } catch (err) {
     const explicit = global.projectName ?? process.env['COMPOSE_PROJECT_NAME'];

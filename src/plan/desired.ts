@@ -6,7 +6,7 @@
  */
 import { ComposeFileError } from '../errors/index.js';
 import type { Project, ServiceConfig } from '../spec/model.js';
-import { healthcheckDisabled, serviceScale } from '../spec/model.js';
+import { healthcheckDisabled, serviceScale } from '../spec/model-queries.js';
 import { buildDependencyGraph } from '../graph/dependency-graph.js';
 import { serviceConfigHash } from './config-hash.js';
 import { networkConfigHashOf } from './network-hash.js';

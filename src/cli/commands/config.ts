@@ -32,7 +32,7 @@ export const command: Command = {
     if (format !== 'yaml' && format !== 'json') throw new UsageError(`unsupported format "${format}": expected yaml or json`);
 
     const listingProfiles = flag(options, 'profiles');
-    const result = loadFromCli(
+    const result = await loadFromCli(
       // --profiles lists every profile, so every service must stay in.
       listingProfiles ? { ...global, profiles: ['*'] } : global,
       {

@@ -29,7 +29,7 @@ export const command: Command = {
     if ((src.service === undefined) === (dest.service === undefined)) throw new UsageError('cp: exactly one of source and destination must be SERVICE:PATH');
     const service = (src.service ?? dest.service) as string;
     const index = Number(stringOption(options, 'index') ?? '1');
-    const { name } = projectNameOnly(global, io);
+    const { name } = await projectNameOnly(global, io);
     const list = await withEngine((c) => c.json<ContainerSummary[]>('GET', `/v1/ps?project=${encodeURIComponent(name)}&all=1`));
     const c = list.find((x) => (x.Service === service || x.Name === service) && (x.Name === service || x.Number === index) && !x.OneOff);
     if (!c) throw new TscComposeError('TSC_NO_CONTAINER', 'not-found', `service "${service}" has no container`, { service });

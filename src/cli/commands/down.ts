@@ -19,7 +19,7 @@ export const command: Command = {
     const rmi = stringOption(options, 'rmi');
     if (rmi !== undefined && rmi !== 'all' && rmi !== 'local') throw new UsageError(`invalid --rmi "${rmi}": expected all or local`);
     const timeout = stringOption(options, 'timeout');
-    const { name, ref } = projectNameOnly(global, io);
+    const { name, ref } = await projectNameOnly(global, io);
     await withEngine((client) =>
       runStreamed(
         client,

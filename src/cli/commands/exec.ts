@@ -3,7 +3,6 @@ import type { Command } from '../main.js';
 import { flag, listOption, parseOptions, stringOption } from '../args.js';
 import { openHost } from '../host.js';
 import { TscComposeError, UsageError } from '../../errors/index.js';
-import { readImageFile } from '../../engine/service-container.js';
 import { resolveUser } from '../../runtime/user.js';
 import { loadFromCli } from '../load.js';
 
@@ -31,7 +30,7 @@ export const command: Command = {
     // A service of this project first (as docker compose), then a container name, then an id (a prefix of 12 or more).
     let project: string | undefined;
     try {
-      project = loadFromCli(global, { skipConsistency: true }).project.name;
+      project = (await loadFromCli(global, { skipConsistency: true })).project.name;
     } catch {
       project = undefined;
     }
@@ -57,7 +56,8 @@ export const command: Command = {
       else env.push(value);
     }
     const userSpec = stringOption(options, 'user');
-    const user = userSpec
+    const readImageFile = userSpec ? (await import('../../engine/service-container.js')).readImageFile : undefined;
+    const user = userSpec && readImageFile
       ? resolveUser(userSpec, [], readImageFile(container.image.lowerDirs, 'etc/passwd'), readImageFile(container.image.lowerDirs, 'etc/group'))
       : container.user;
     // Like docker compose exec: a terminal by default when ours is one, none with -T.

@@ -46,7 +46,7 @@ export function lifecycleCommand(verb: string): Command {
       const { options, positionals } = parseOptions(args, v.options);
       const timeout = stringOption(options, 'timeout');
       if (timeout !== undefined && !/^\d+$/.test(timeout)) throw new UsageError(`invalid --timeout "${timeout}": expected seconds`);
-      const { name, ref } = projectNameOnly(global, io);
+      const { name, ref } = await projectNameOnly(global, io);
       // `rm` also takes container names (one-off containers made by `run --name`).
       if (ref && v.action !== 'rm') for (const s of positionals) if (!ref.project.services[s]) throw new UsageError(`no such service: ${s}`);
       const request: ActionRequest = {

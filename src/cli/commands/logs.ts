@@ -24,7 +24,7 @@ export const command: Command = {
     const { options, positionals } = parseOptions(args, OPTIONS);
     const tail = stringOption(options, 'tail');
     if (tail !== undefined && tail !== 'all' && !/^\d+$/.test(tail)) throw new UsageError(`invalid --tail "${tail}": expected a number or "all"`);
-    const { name } = projectNameOnly(global, io);
+    const { name } = await projectNameOnly(global, io);
     return withEngine(async (client) => {
       const containers = await client.json<ContainerSummary[]>('GET', `/v1/ps?project=${encodeURIComponent(name)}&all=1`);
       const stdout = io.stdout as NodeJS.WriteStream;

@@ -37,7 +37,7 @@ export const command: Command = {
       if (!m) throw new UsageError(`invalid --filter "${filter}": only status=STATE is supported`);
       statuses.push(m[1] as string);
     }
-    const { name } = projectNameOnly(global, io);
+    const { name } = await projectNameOnly(global, io);
     const all = flag(options, 'all') || statuses.length > 0;
     const list = await withEngine((client) => client.json<ContainerSummary[]>('GET', `/v1/ps?project=${encodeURIComponent(name)}${all ? '&all=1' : ''}`));
     const rows = list.filter((c) => !c.OneOff || all).filter((c) => (positionals.length === 0 || positionals.includes(c.Service)) && (statuses.length === 0 || statuses.includes(c.State)));

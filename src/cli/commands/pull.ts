@@ -19,7 +19,7 @@ export const command: Command = {
       { name: 'include-deps', type: 'boolean' },
       { name: 'policy', type: 'string' },
     ]);
-    const loaded = loadFromCli(global, { services: positionals });
+    const loaded = await loadFromCli(global, { services: positionals });
     printWarnings(loaded.warnings, io.stderr);
     const host = openHost();
     const client = registryClientFromEnv();

@@ -30,7 +30,7 @@ export const events: Command = {
   usage: 'tsc-compose events [--json] [SERVICE...]',
   async run(args, global, io) {
     const { options, positionals } = parseOptions(args, [{ name: 'json', type: 'boolean' }]);
-    const { name } = projectNameOnly(global, io);
+    const { name } = await projectNameOnly(global, io);
     const q = new URLSearchParams({ project: name });
     for (const s of positionals) q.append('service', s);
     const controller = new AbortController();
@@ -63,7 +63,7 @@ export const wait: Command = {
   async run(args, global, io) {
     const { options, positionals } = parseOptions(args, [{ name: 'down-project', type: 'boolean' }]);
     if (positionals.length === 0) throw new UsageError('wait requires at least one SERVICE');
-    const { name } = projectNameOnly(global, io);
+    const { name } = await projectNameOnly(global, io);
     return withEngine(async (client) => {
       let code = 0;
       for (;;) {
@@ -96,7 +96,7 @@ export const port: Command = {
     if (!service || !privatePort) throw new UsageError('port requires SERVICE and PRIVATE_PORT');
     const protocol = stringOption(options, 'protocol') ?? 'tcp';
     const index = Number(stringOption(options, 'index') ?? '1');
-    const { name } = projectNameOnly(global, io);
+    const { name } = await projectNameOnly(global, io);
     const list = await withEngine((c) => c.json<ContainerSummary[]>('GET', `/v1/ps?project=${encodeURIComponent(name)}`));
     const c = list.find((x) => x.Service === service && x.Number === index && !x.OneOff);
     if (!c) throw new TscComposeError('TSC_NOT_RUNNING', 'not-found', `service "${service}" is not running`, { service });
@@ -128,7 +128,7 @@ export const stats: Command = {
       { name: 'all', short: 'a', type: 'boolean' },
       { name: 'no-trunc', type: 'boolean' },
     ]);
-    const { name } = projectNameOnly(global, io);
+    const { name } = await projectNameOnly(global, io);
     const json = stringOption(options, 'format') === 'json';
     return withEngine(async (client) => {
       const sample = async (): Promise<ContainerStatsSample[]> =>

@@ -32,7 +32,7 @@ export const command: Command = {
     const { options, positionals } = parseOptions(args, OPTIONS, true);
     const [serviceName, ...command] = positionals;
     if (!serviceName) throw new UsageError('run requires a SERVICE');
-    const ref = loadProjectRef(global, io);
+    const ref = await loadProjectRef(global, io);
     const service = ref.project.services[serviceName];
     if (!service) throw new TscComposeError('TSC_NO_SUCH_SERVICE', 'not-found', `no such service: ${serviceName}`);
     const environment: Record<string, string> = {};

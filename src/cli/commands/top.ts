@@ -13,7 +13,7 @@ export const command: Command = {
   usage: 'tsc-compose top [SERVICE...]',
   async run(args, global, io) {
     const { positionals } = parseOptions(args, []);
-    const { name } = projectNameOnly(global, io);
+    const { name } = await projectNameOnly(global, io);
     const list = await withEngine((c) => c.json<ContainerSummary[]>('GET', `/v1/ps?project=${encodeURIComponent(name)}`));
     const runtime = new Runtime(stateLayout(stateRoots()));
     for (const c of list.filter((x) => positionals.length === 0 || positionals.includes(x.Service))) {

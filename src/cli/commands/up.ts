@@ -71,7 +71,7 @@ export function upCommand(noStart: boolean): Command {
       const detach = noStart || flag(options, 'detach') || flag(options, 'wait');
       if (detach && (abort || abortOnFailure) && !noStart) throw new UsageError('--abort-on-container-exit and --detach are incompatible');
       if (flag(options, 'force-recreate') && flag(options, 'no-recreate')) throw new UsageError('--force-recreate and --no-recreate are incompatible');
-      const ref = loadProjectRef(global, io, positionals);
+      const ref = await loadProjectRef(global, io, positionals);
       if (exitCodeFrom !== undefined && !ref.project.services[exitCodeFrom]) throw new UsageError(`no such service: ${exitCodeFrom}`);
       const upOptions: UpOptions = {
         services: positionals,

@@ -28,7 +28,7 @@ export const command: Command = {
         ]);
         let project: string | undefined;
         try {
-          project = projectNameOnly(global, io).name;
+          project = (await projectNameOnly(global, io)).name;
         } catch {
           project = undefined;
         }

@@ -124,7 +124,7 @@ export class V1CgroupManager implements CgroupManager {
   /** The union over all hierarchies: a process half-placed (one write failed) still counts. */
   async pids(): Promise<number[]> {
     const all = new Set<number>();
-    for (const dir of this.allDirs()) for (const pid of await readProcsRecursive(dir)) all.add(pid);
+    for (const pids of await Promise.all(this.allDirs().map((dir) => readProcsRecursive(dir)))) for (const pid of pids) all.add(pid);
     return [...all].sort((a, b) => a - b);
   }
 
@@ -215,8 +215,9 @@ export class V1CgroupManager implements CgroupManager {
   async destroy(): Promise<void> {
     const dirs = [...this.hierarchies.map((h) => ({ dir: h.dir, root: h.mount }))];
     if (this.unified) dirs.push({ dir: this.unified.group.dir, root: this.unified.root });
-    const present: typeof dirs = [];
-    for (const d of dirs) if (await exists(d.dir)) present.push(d);
+    // One hierarchy per controller (a dozen on a hybrid host): each step runs on all of them at once.
+    const found = await Promise.all(dirs.map(async (d) => ((await exists(d.dir)) ? d : undefined)));
+    const present = found.filter((d): d is (typeof dirs)[number] => d !== undefined);
     if (present.length > 0) {
       try {
         await this.thaw();
@@ -226,14 +227,16 @@ export class V1CgroupManager implements CgroupManager {
       if ((await this.pids()).length > 0) await this.killAll('SIGKILL');
     }
     const deadline = Date.now() + this.timeoutMs;
-    for (const { dir } of present) {
-      await removeCgroupTree(dir, {
-        deadline,
-        onBusy: async () => {
-          if ((await this.pids()).length > 0) await this.killAll('SIGKILL');
-        },
-      });
-    }
-    for (const { dir, root } of dirs) await removeEmptyAncestors(path.dirname(dir), root);
+    await Promise.all(
+      present.map(({ dir }) =>
+        removeCgroupTree(dir, {
+          deadline,
+          onBusy: async () => {
+            if ((await this.pids()).length > 0) await this.killAll('SIGKILL');
+          },
+        }),
+      ),
+    );
+    await Promise.all(dirs.map(({ dir, root }) => removeEmptyAncestors(path.dirname(dir), root)));
   }
 }

@@ -12,11 +12,9 @@
  *   `pre_start` hooks inherit the service image.
  * The tree comes from the canonical phase and is completed in place, so the
  * source positions of its containers stay valid for the consistency checks.
+ * The check against the typed model is model-check.ts (it loads zod).
  */
-import { ComposeFileError } from '../../errors/index.js';
 import type { ComposeTree } from '../context.js';
-import { formatKeyPath } from '../positions.js';
-import { ProjectSchema } from '../model.js';
 import type { Project } from '../model.js';
 
 type Obj = Record<string, unknown>;
@@ -31,7 +29,8 @@ export interface DefaultsOptions {
 const RESOURCE_SECTIONS = ['networks', 'volumes', 'secrets', 'configs'] as const;
 const NAMESPACE_KEYS = ['network_mode', 'ipc', 'pid', 'uts', 'cgroup'];
 
-export function applyDefaults(tree: ComposeTree, opts: DefaultsOptions): Project {
+/** Completes the tree in place; the result is typed as the model but not yet checked against it. */
+export function fillDefaults(tree: ComposeTree, opts: DefaultsOptions): Project {
   const project = tree as Obj;
   project['name'] = opts.projectName;
   if (!isObj(project['services'])) project['services'] = {};
@@ -50,7 +49,7 @@ export function applyDefaults(tree: ComposeTree, opts: DefaultsOptions): Project
   if (usesDefaultNetwork && !isObj(networks['default'])) networks['default'] = {};
   for (const section of RESOURCE_SECTIONS) nameResources(project[section] as Obj, opts.projectName);
 
-  return validateModel(project);
+  return project as Project;
 }
 
 /** A service with neither `networks` nor `network_mode` joins `default`; returns whether it uses `default`. */
@@ -130,18 +129,3 @@ function stringsOf(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
-/**
- * Checks the completed tree against the model. A failure here is a value the
- * file schema let through but the model cannot hold (or a bug in the phases
- * before); the tree itself is returned, not zod's copy, to keep its positions.
- */
-function validateModel(project: Obj): Project {
-  const parsed = ProjectSchema.safeParse(project);
-  if (parsed.success) return project as Project;
-  const issue = parsed.error.issues[0];
-  const path = (issue?.path ?? []).map((p) => (typeof p === 'symbol' ? String(p) : p));
-  const keyPath = formatKeyPath(path);
-  const service = path[0] === 'services' && path.length > 1 ? String(path[1]) : undefined;
-  const message = issue?.message ?? 'is invalid';
-  throw new ComposeFileError('TSC_SPEC_INVALID', keyPath === '' ? message : `${keyPath} ${message}`, { keyPath, service });
-}

@@ -1,7 +1,7 @@
 /** Top-level resources and the defaults compose-go fills in, up to the typed Project. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyDefaults } from '../../../src/spec/phases/defaults.js';
+import { applyDefaults } from '../../../src/spec/phases/model-check.js';
 import { ProjectSchema, createsHostPath, getService, healthcheckDisabled, serviceNames, serviceScale } from '../../../src/spec/model.js';
 import { isTscComposeError } from '../../../src/errors/index.js';
 import { canonicalError, project, runCanonical } from './support.js';

@@ -13,7 +13,7 @@ import { loadForTest } from '../../support/load.js';
 import type { LoadResult } from '../../../src/spec/loader.js';
 import { runCanonical } from './support.js';
 import { toCanonical } from '../../../src/spec/phases/canonical.js';
-import { applyDefaults } from '../../../src/spec/phases/defaults.js';
+import { applyDefaults } from '../../../src/spec/phases/model-check.js';
 import { PositionTable } from '../../../src/spec/positions.js';
 import { createFsReader } from '../../../src/cli/fs-reader.js';
 import type { ComposeTree, LoadContext } from '../../../src/spec/context.js';

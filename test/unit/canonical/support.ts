@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { PositionTable } from '../../../src/spec/positions.js';
 import { parseYamlDocuments } from '../../../src/spec/phases/parse.js';
 import { toCanonical } from '../../../src/spec/phases/canonical.js';
-import { applyDefaults } from '../../../src/spec/phases/defaults.js';
+import { applyDefaults } from '../../../src/spec/phases/model-check.js';
 import { isTscComposeError } from '../../../src/errors/index.js';
 import type { TscComposeError } from '../../../src/errors/index.js';
 import type { ComposeTree, LoadContext } from '../../../src/spec/context.js';
