@@ -8,7 +8,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Agent, EnvHttpProxyAgent, interceptors } from 'undici';
 import type { Dispatcher } from 'undici';
 import { TscComposeError } from '../../errors/index.js';
 import { parseChallenges } from './challenge.js';
@@ -106,8 +105,12 @@ export class RegistryClient {
     return out;
   }
 
-  private dispatcherFor(host: string): Dispatcher {
+  private async dispatcherFor(host: string): Promise<Dispatcher> {
     let d = this.dispatchers.get(host);
+    if (d) return d;
+    // undici is ~20 MB of the engine's memory; loaded with the first registry request, not at engine start.
+    const { Agent, EnvHttpProxyAgent, interceptors } = await import('undici');
+    d = this.dispatchers.get(host);
     if (d) return d;
     const connect: Record<string, unknown> = {};
     const dir = this.options.certsDir ? path.join(this.options.certsDir, host) : undefined;
@@ -137,7 +140,7 @@ export class RegistryClient {
     headers: Record<string, string>,
   ): Promise<Dispatcher.ResponseData> {
     const url = `${endpoint.base}${pathname}`;
-    const dispatcher = this.dispatcherFor(endpoint.host);
+    const dispatcher = await this.dispatcherFor(endpoint.host);
     const scope = `repository:${repo}:pull`;
     const cached = this.tokens.get(`${endpoint.host}|${scope}`);
     const auth = cached && cached.expiresAt > Date.now() ? { authorization: `Bearer ${cached.token}` } : {};
@@ -174,7 +177,7 @@ export class RegistryClient {
     url.searchParams.set('scope', scope);
     const headers: Record<string, string> = {};
     if (creds) headers['authorization'] = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
-    const res = await this.dispatcherFor(url.host).request({ origin: url.origin, path: `${url.pathname}${url.search}`, method: 'GET', headers });
+    const res = await (await this.dispatcherFor(url.host)).request({ origin: url.origin, path: `${url.pathname}${url.search}`, method: 'GET', headers });
     if (res.statusCode !== 200) {
       await res.body.dump();
       throw new RegistryError('TSC_REGISTRY_UNAUTHORIZED', 'permission', `token request to ${url.origin}${url.pathname} failed: HTTP ${res.statusCode}`, res.statusCode);
