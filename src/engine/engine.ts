@@ -604,7 +604,10 @@ export class Engine {
   }
 
   async action(req: ActionRequest, emit: Emit): Promise<void> {
-    return this.locked(req.projectName, async () => {
+    // A kill is only signals: it must not queue behind a stop that is waiting out a grace period
+    // (the second Ctrl-C of an attached `up`, or `kill` while `stop -t 60` runs).
+    const lock = req.action === 'kill' ? <T>(_p: string, work: () => Promise<T>): Promise<T> => work() : this.locked.bind(this);
+    return lock(req.projectName, async () => {
       const timeoutMs = req.timeoutS !== undefined ? req.timeoutS * 1000 : undefined;
       const forEachLevel = async (reverse: boolean, work: (c: ContainerRecord) => Promise<void>): Promise<void> => {
         for (const level of this.order(req.projectName, req.project, req.services, reverse)) {
