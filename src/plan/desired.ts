@@ -31,6 +31,12 @@ export interface DesiredService {
   /** Full names of the named volumes it mounts. */
   volumes: string[];
   hasHealthcheck: boolean;
+  /**
+   * Services whose namespaces it joins (`network_mode`, `ipc`, `pid`, `uts`,
+   * `cgroup` as `service:<name>`): a container made for the old one of those
+   * holds on to namespaces that are gone, so it is recreated with them.
+   */
+  joins?: string[] | undefined;
 }
 
 export interface DesiredNetwork {
@@ -111,7 +117,19 @@ function describeService(project: Project, name: string, svc: ServiceConfig, opt
     networks: serviceNetworks(project, svc),
     volumes: serviceVolumes(project, svc),
     hasHealthcheck: svc.healthcheck !== undefined && !healthcheckDisabled(svc.healthcheck),
+    joins: joinedServices(svc),
   };
+}
+
+const NAMESPACE_KEYS = ['network_mode', 'ipc', 'pid', 'uts', 'cgroup'] as const;
+
+function joinedServices(svc: ServiceConfig): string[] {
+  const out = new Set<string>();
+  for (const key of NAMESPACE_KEYS) {
+    const value = (svc as Record<string, unknown>)[key];
+    if (typeof value === 'string' && value.startsWith('service:')) out.add(value.slice('service:'.length));
+  }
+  return [...out].sort();
 }
 
 /**

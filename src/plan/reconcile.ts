@@ -11,7 +11,8 @@
  *   3. changed networks are recreated once their containers are gone;
  *   4. per service, dependencies first: WaitDependency for each depends_on,
  *      then create + start of new replicas and start of stopped ones;
- *   5. running dependents with `restart: true` of a recreated service restart.
+ *   5. running dependents with `restart: true` of a recreated service restart
+ *      (those that join its namespaces, `network_mode: service:X`, are recreated in 2/4).
  */
 import { TscComposeError } from '../errors/index.js';
 import type { DesiredDependency, DesiredService, DesiredState } from './desired.js';
@@ -171,6 +172,9 @@ class Reconciler {
   private obsolete(service: DesiredService, c: ObservedContainer, policy: RecreatePolicy): string | undefined {
     const network = c.networks.find((n) => this.changedNetworks.has(n));
     if (network !== undefined) return `network ${network} changed`;
+    // Decided in dependency order, so a joined service's recreation is already known here.
+    const joined = (service.joins ?? []).find((s) => this.recreated.has(s));
+    if (joined !== undefined) return `joins the namespaces of ${joined}, which is recreated`;
     if (policy === 'never') return undefined;
     if (policy === 'force') return 'forced recreate';
     if (c.configHash !== service.configHash) return 'config hash changed';

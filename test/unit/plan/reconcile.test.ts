@@ -251,6 +251,27 @@ describe('recreate', () => {
     assert.equal(p.operations[0]?.timeoutS, 3);
   });
 
+  it('recreates, not restarts, a dependent that joins the namespaces of a recreated service', () => {
+    const main = service('main');
+    const sidecar = service('sidecar', { networks: [], joins: ['main'], dependsOn: { main: dep('service_started', { restart: true }) } });
+    const desired = desiredOf([sidecar, main]);
+    const observed = converged(desired, { containers: [container(main, 1, { configHash: 'old' }), container(sidecar, 1)] });
+    assert.equal(
+      plan(desired, observed).toString(),
+      golden(
+        '[] -> #1 service:sidecar:1, StopContainer, joins the namespaces of main, which is recreated',
+        '[1] -> #2 service:sidecar:1, RemoveContainer, joins the namespaces of main, which is recreated',
+        '[1] -> #3 service:main:1, StopContainer, config hash changed',
+        '[3] -> #4 service:main:1, RemoveContainer, config hash changed',
+        '[4] -> #5 service:main:1, CreateContainer, config hash changed',
+        '[5] -> #6 service:main:1, StartContainer, config hash changed',
+        '[6] -> #7 service:sidecar, WaitDependency, depends on main (service_started)',
+        '[2,7] -> #8 service:sidecar:1, CreateContainer, joins the namespaces of main, which is recreated',
+        '[8] -> #9 service:sidecar:1, StartContainer, joins the namespaces of main, which is recreated',
+      ),
+    );
+  });
+
   it('restarts restart: true dependents that are not part of this run (up db)', () => {
     const db = service('db');
     const web = service('web', { dependsOn: { db: dep('service_started', { restart: true }) } });
