@@ -41,6 +41,8 @@ export async function pullBenchmarks(): Promise<Row[]> {
     const redis = served.refs.redis;
     const ours = { cold: [] as number[], shared: [] as number[] };
     const peer = { cold: [] as number[], shared: [] as number[] };
+    const podman = { cold: [] as number[], shared: [] as number[] };
+    const hasPodman = which('podman') !== undefined;
     // One warm-up round of each (page cache, registry), then RUNS measured rounds, alternating tools.
     for (let i = 0; i <= RUNS; i++) {
       const root = path.join(work, `ours-${i}`);
@@ -82,12 +84,41 @@ export async function pullBenchmarks(): Promise<Row[]> {
       } finally {
         for (const name of fs.readdirSync(work)) if (name.endsWith(`-${i}`) || name.startsWith(`bundle-${i}-`)) fs.rmSync(path.join(work, name), { recursive: true, force: true });
       }
+
+      // Podman with a private, empty store each round (its own --root/--runroot; the machine's store is not touched).
+      if (!hasPodman) continue;
+      const podmanRoot = path.join(work, `podman-${i}`);
+      const podmanPull = (ref: string): void =>
+        sh(['podman', '--root', path.join(podmanRoot, 'root'), '--runroot', path.join(podmanRoot, 'run'), '--storage-driver', 'overlay', 'pull', '--quiet', '--tls-verify=false', ref]);
+      try {
+        let t = process.hrtime.bigint();
+        podmanPull(postgres);
+        const cold = ms(t);
+        t = process.hrtime.bigint();
+        podmanPull(redis);
+        const shared = ms(t);
+        if (i > 0) {
+          podman.cold.push(cold);
+          podman.shared.push(shared);
+        }
+      } finally {
+        spawnSync('podman', ['--root', path.join(podmanRoot, 'root'), '--runroot', path.join(podmanRoot, 'run'), '--storage-driver', 'overlay', 'system', 'reset', '--force'], { stdio: 'ignore' });
+        spawnSync('sh', ['-c', `grep -o " ${podmanRoot}[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l`], { stdio: 'ignore' });
+        for (const name of fs.readdirSync(work)) if (name.endsWith(`-${i}`) || name.startsWith(`bundle-${i}-`)) fs.rmSync(path.join(work, name), { recursive: true, force: true });
+      }
     }
     const peerName = 'skopeo copy + umoci unpack';
-    return [
+    const rows: Row[] = [
       { metric: 'pull postgres test image, cold store', ours: median(ours.cold), peerName, peer: median(peer.cold), unit: 'ms' },
       { metric: 'then pull redis (shares the base layer)', ours: median(ours.shared), peerName, peer: median(peer.shared), unit: 'ms' },
     ];
+    if (podman.cold.length > 0) {
+      rows.push(
+        { metric: 'pull postgres test image, cold store', ours: median(ours.cold), peerName: 'podman pull', peer: median(podman.cold), unit: 'ms' },
+        { metric: 'then pull redis (shares the base layer)', ours: median(ours.shared), peerName: 'podman pull', peer: median(podman.shared), unit: 'ms' },
+      );
+    }
+    return rows;
   } finally {
     await served.stop();
     fs.rmSync(work, { recursive: true, force: true });

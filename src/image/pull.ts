@@ -122,7 +122,7 @@ export async function pullImage(store: ImageStore, client: RegistryClient, refer
       }
       if (!store.hasSnapshot(diffId)) {
         emit({ layer: short, status: 'extracting' });
-        await store.unpackSnapshot(fs.createReadStream(store.content.blobPath(layer.digest)), diffId, `image ${display} layer ${layer.digest}`);
+        await store.unpackSnapshot({ file: store.content.blobPath(layer.digest) }, diffId, `image ${display} layer ${layer.digest}`);
       }
       emit({ layer: short, status: 'done' });
     }

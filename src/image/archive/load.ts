@@ -321,7 +321,7 @@ async function unpackAll(store: ImageStore, plans: ImagePlan[], options: LoadOpt
         }
         options.onProgress?.(`${name}: loading layer ${short} (${(layer.file.size / 1e6).toFixed(1)} MB)`);
         created.push(layer.diffId);
-        await store.unpackSnapshot(fs.createReadStream(layer.file.path), layer.diffId, `image ${name} layer ${layer.digest}`);
+        await store.unpackSnapshot({ file: layer.file.path }, layer.diffId, `image ${name} layer ${layer.digest}`);
       }
     }
   } catch (err) {

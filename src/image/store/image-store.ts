@@ -13,6 +13,7 @@ import { TscComposeError } from '../../errors/index.js';
 import { readJsonFile, writeJsonAtomic } from '../../util/atomic-file.js';
 import { ContentStore, hexOf, sha256Digest } from './content-store.js';
 import { unpackLayer } from '../unpack/unpack-layer.js';
+import { unpackLayerFile } from '../unpack/unpack-in-worker.js';
 import { MEDIA_TYPES, hostPlatform } from '../oci.js';
 import type { Descriptor, ImageConfig, ImageManifest, ImageRuntimeConfig } from '../oci.js';
 import { familiarReference, formatReference, parseReference, repositoryName } from '../reference.js';
@@ -143,12 +144,13 @@ export class ImageStore {
    * directory first, renamed into place only if the whole layer was safe
    * and its diff id matched.
    */
-  async unpackSnapshot(source: Readable, expectedDiffId: string, context: string): Promise<string> {
+  /** A layer into its snapshot directory; a layer given as a file is unpacked on a worker thread. */
+  async unpackSnapshot(source: Readable | { file: string }, expectedDiffId: string, context: string): Promise<string> {
     const dir = this.snapshotDir(expectedDiffId);
     if (this.hasSnapshot(expectedDiffId)) return dir;
     const tmp = path.join(this.snapshotsDir, `.tmp-${randomBytes(6).toString('hex')}`);
     try {
-      const result = await unpackLayer(source, path.join(tmp, 'fs'), { context });
+      const result = 'file' in source ? await unpackLayerFile(source.file, path.join(tmp, 'fs'), { context }) : await unpackLayer(source, path.join(tmp, 'fs'), { context });
       if (result.diffId !== expectedDiffId) {
         throw new TscComposeError('TSC_IMAGE_DIGEST_MISMATCH', 'invalid', `${context}: diff id mismatch: expected ${expectedDiffId}, got ${result.diffId}`);
       }
@@ -169,7 +171,7 @@ export class ImageStore {
       if (this.hasSnapshot(diffId)) continue;
       const blob = record.layerDigests[i] as string;
       const context = `image ${familiarReference(parseReference(record.reference))} layer ${blob}`;
-      await this.unpackSnapshot(fs.createReadStream(this.content.blobPath(blob)), diffId, context);
+      await this.unpackSnapshot({ file: this.content.blobPath(blob) }, diffId, context);
     }
   }
 

@@ -118,12 +118,29 @@ export async function unpackLayer(source: Readable, dest: string, options: Unpac
   const hardlinks: Array<{ target: string; link: string; name: string }> = [];
   const dirTimes: Array<{ p: string; mtime: Date }> = [];
 
+  /**
+   * Directories of this layer known to be real directories (created here or
+   * checked once): most entries share their parents, and an lstat of every
+   * parent of every entry was most of the unpack's system time. Anything
+   * replaced (clear) or created as a non-directory drops out with what is below it.
+   */
+  const knownDirs = new Set<string>([dest]);
+  const forget = (p: string): void => {
+    knownDirs.delete(p);
+    const prefix = `${p}/`;
+    for (const d of knownDirs) if (d.startsWith(prefix)) knownDirs.delete(d);
+  };
+
   /** Ensures every parent of `rel` is a real directory inside dest (never a symlink). */
   const prepareParents = (rel: string, name: string): string => {
+    const target = path.join(dest, rel);
+    const parent = path.dirname(target);
+    if (knownDirs.has(parent)) return target;
     const parts = rel.split('/');
     let current = dest;
     for (let i = 0; i < parts.length - 1; i++) {
       current = path.join(current, parts[i] as string);
+      if (knownDirs.has(current)) continue;
       let st: fs.Stats | undefined;
       try {
         st = fs.lstatSync(current);
@@ -133,8 +150,9 @@ export async function unpackLayer(source: Readable, dest: string, options: Unpac
       if (!st) fs.mkdirSync(current, { mode: 0o755 });
       else if (st.isSymbolicLink()) throw new MaliciousLayerError(name, `parent "${parts.slice(0, i + 1).join('/')}" is a symlink`, context);
       else if (!st.isDirectory()) throw new MaliciousLayerError(name, `parent "${parts.slice(0, i + 1).join('/')}" is not a directory`, context);
+      knownDirs.add(current);
     }
-    return path.join(dest, rel);
+    return target;
   };
 
   /** Removes whatever is at `p` unless it is a directory and `keepDir`. */
@@ -146,21 +164,74 @@ export async function unpackLayer(source: Readable, dest: string, options: Unpac
       return;
     }
     if (st.isDirectory() && keepDir) return;
+    forget(p);
     fs.rmSync(p, { recursive: true, force: true });
   };
 
-  const applyMeta = (p: string, header: tar.Header, isSymlink: boolean): void => {
-    if (preserveOwnership) fs.lchownSync(p, header.uid ?? 0, header.gid ?? 0);
-    if (!isSymlink) fs.chmodSync(p, (header.mode ?? 0o644) & 0o7777);
+  const applyXattrs = (p: string, header: tar.Header): void => {
     for (const [key, value] of Object.entries(header.pax ?? {})) {
       if (!key.startsWith('SCHILY.xattr.')) continue;
       const name = key.slice('SCHILY.xattr.'.length);
       if (!ALLOWED_XATTR_PREFIXES.some((prefix) => name.startsWith(prefix))) continue;
       setXattr(p, name, Buffer.from(String(value), 'latin1'));
     }
+  };
+
+  const applyMeta = (p: string, header: tar.Header, isSymlink: boolean): void => {
+    if (preserveOwnership) fs.lchownSync(p, header.uid ?? 0, header.gid ?? 0);
+    if (!isSymlink) fs.chmodSync(p, (header.mode ?? 0o644) & 0o7777);
+    applyXattrs(p, header);
     const mtime = header.mtime ?? new Date(0);
     if (header.type === 'directory') dirTimes.push({ p, mtime });
     else fs.lutimesSync(p, mtime, mtime);
+  };
+
+  /**
+   * A regular file through one descriptor: created exclusively (an existing
+   * entry of the same name is cleared first), written as the tar streams it,
+   * owner, mode and times set on the descriptor rather than by path.
+   */
+  const writeFile = (target: string, header: tar.Header, stream: NodeJS.EventEmitter & { destroy(): unknown }, done: (err?: unknown) => void, next: () => void): void => {
+    let fd: number;
+    try {
+      fd = fs.openSync(target, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      clear(target, false);
+      fd = fs.openSync(target, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+    }
+    let closed = false;
+    const close = (): void => {
+      if (!closed) {
+        closed = true;
+        fs.closeSync(fd);
+      }
+    };
+    stream.on('data', (chunk: Buffer) => {
+      try {
+        let off = 0;
+        while (off < chunk.length) off += fs.writeSync(fd, chunk, off, chunk.length - off);
+      } catch (err) {
+        close();
+        stream.destroy();
+        done(err);
+      }
+    });
+    stream.on('end', () => {
+      if (closed) return;
+      try {
+        if (preserveOwnership) fs.fchownSync(fd, header.uid ?? 0, header.gid ?? 0);
+        fs.fchmodSync(fd, (header.mode ?? 0o644) & 0o7777);
+        const mtime = header.mtime ?? new Date(0);
+        fs.futimesSync(fd, mtime, mtime);
+        close();
+        applyXattrs(target, header);
+        next();
+      } catch (err) {
+        close();
+        done(err);
+      }
+    });
   };
 
   let failure: unknown;
@@ -202,20 +273,20 @@ export async function unpackLayer(source: Readable, dest: string, options: Unpac
       }
       switch (header.type) {
         case 'directory':
-          clear(target, true);
-          if (!fs.existsSync(target)) fs.mkdirSync(target, { mode: 0o755 });
+          try {
+            fs.mkdirSync(target, { mode: 0o755 });
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+            clear(target, true);
+            if (!fs.existsSync(target)) fs.mkdirSync(target, { mode: 0o755 });
+          }
+          knownDirs.add(target);
           applyMeta(target, header, false);
           break;
         case 'file':
-        case 'contiguous-file': {
-          clear(target, false);
-          const out = fs.createWriteStream(target, { flags: 'wx', mode: 0o600 });
-          pipeline(stream, out).then(() => {
-            applyMeta(target, header, false);
-            next();
-          }, done);
+        case 'contiguous-file':
+          writeFile(target, header, stream, done, next);
           return;
-        }
         case 'symlink':
           clear(target, false);
           fs.symlinkSync(header.linkname ?? '', target);

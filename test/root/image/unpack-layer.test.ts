@@ -12,6 +12,7 @@ import { makeTar } from '../../support/tar.js';
 import type { TarEntry } from '../../support/tar.js';
 import { unpackLayer, MaliciousLayerError } from '../../../src/image/unpack/unpack-layer.js';
 import { getXattr } from '../../../src/runtime/sys/filesystem.js';
+import { unpackLayerFile } from '../../../src/image/unpack/unpack-in-worker.js';
 
 type Entry = TarEntry;
 
@@ -79,17 +80,49 @@ describe('unpackLayer', () => {
       ],
       /parent "escape" is a symlink/,
     ],
+    [
+      // The unpacker remembers directories it made; one replaced by a symlink must not stay trusted.
+      'a directory replaced by a symlink, then written through',
+      () => [
+        { name: 'd/', type: 'directory', mode: 0o755 },
+        { name: 'd/ok', type: 'file', content: 'fine' },
+        { name: 'd', type: 'symlink', linkname: outside() },
+        { name: 'd/evil', type: 'file', content: 'x' },
+      ],
+      /parent "d" is a symlink/,
+    ],
+    [
+      'a nested directory replaced by a symlink, then written below it',
+      () => [
+        { name: 'a/b/c/', type: 'directory', mode: 0o755 },
+        { name: 'a/b/c/ok', type: 'file', content: 'fine' },
+        { name: 'a/b', type: 'symlink', linkname: outside() },
+        { name: 'a/b/c/evil', type: 'file', content: 'x' },
+      ],
+      /parent "a\/b" is a symlink/,
+    ],
     ['hardlink to outside', () => [{ name: 'h', type: 'link', linkname: '../outside/secret' }], /path traversal/],
     ['hardlink to a host path', () => [{ name: 'h', type: 'link', linkname: 'etc/shadow' }], /not in this layer/],
     ['device node', () => [{ name: 'dev/sda', type: 'block-device', devmajor: 8, devminor: 0 }], /device nodes are not allowed/],
   ];
-  for (const [label, entries, message] of malicious) {
-    it(`rejects ${label} and leaves the host untouched`, async () => {
+  const unpackers: Array<[string, (data: Buffer, dest: string) => Promise<unknown>]> = [
+    ['', (data, dest) => unpackLayer(Readable.from([data]), dest, { context: 'image evil layer sha256:x' })],
+    [
+      ' (on a worker thread)',
+      (data, dest) => {
+        const file = `${dest}.tar`;
+        fs.writeFileSync(file, data);
+        return unpackLayerFile(file, dest, { context: 'image evil layer sha256:x' });
+      },
+    ],
+  ];
+  for (const [label, entries, message] of malicious) for (const [where, unpack] of unpackers) {
+    it(`rejects ${label} and leaves the host untouched${where}`, async () => {
       fs.mkdirSync(outside(), { recursive: true });
       fs.writeFileSync(path.join(outside(), 'secret'), 'secret');
       const data = await makeTar(entries());
       const dest = freshDir();
-      await assert.rejects(unpackLayer(Readable.from([data]), dest, { context: 'image evil layer sha256:x' }), (err: unknown) => {
+      await assert.rejects(unpack(data, dest), (err: unknown) => {
         assert.ok(err instanceof MaliciousLayerError, String(err));
         assert.match(err.message, /image evil layer sha256:x: entry /);
         assert.match(err.message, message);
@@ -99,6 +132,23 @@ describe('unpackLayer', () => {
       assert.equal(fs.readFileSync(path.join(outside(), 'secret'), 'utf8'), 'secret');
     });
   }
+
+  it('unpacks a layer file on a worker thread exactly as in-thread', async () => {
+    const data = await makeTar([
+      { name: 'etc/', type: 'directory', mode: 0o755 },
+      { name: 'etc/motd', type: 'file', mode: 0o640, uid: 1000, gid: 1001, content: 'hello\n' },
+      { name: 'etc/motd', type: 'file', mode: 0o600, content: 'replaced\n' },
+      { name: 'bin/alias', type: 'symlink', linkname: '/etc/motd' },
+    ]);
+    const file = path.join(root, 'worker-layer.tar.gz');
+    fs.writeFileSync(file, zlib.gzipSync(data));
+    const dest = freshDir();
+    const result = await unpackLayerFile(file, dest, { context: 'layer' });
+    assert.equal(result.diffId, `sha256:${createHash('sha256').update(data).digest('hex')}`);
+    assert.equal(fs.readFileSync(path.join(dest, 'etc/motd'), 'utf8'), 'replaced\n');
+    assert.equal(fs.statSync(path.join(dest, 'etc/motd')).mode & 0o7777, 0o600);
+    assert.equal(fs.readlinkSync(path.join(dest, 'bin/alias')), '/etc/motd');
+  });
 
   it('reports a corrupt stream as a typed error', async () => {
     const gz = zlib.gzipSync(await makeTar([{ name: 'f', type: 'file', content: 'x'.repeat(10000) }]));
