@@ -58,6 +58,8 @@ interface Tool {
   exec: string[];
   run50: (i: number) => string[];
   rm50: string[][];
+  /** `up -d --scale web=50` on the running stack, where the tool has it. */
+  scale50?: string[];
   env: NodeJS.ProcessEnv;
   cwd: string;
 }
@@ -108,6 +110,7 @@ function ours(dir: string): Tool {
         .map((c) => ({ service: c.Service, pid: c.Pid, running: c.State === 'running' })),
     run50: (i) => [process.execPath, ...cli, 'run', '-d', '--no-deps', '--name', `bench-${i}`, 'web', 'sleep', '3600'],
     rm50: [[process.execPath, ...cli, '--progress', 'quiet', 'down']],
+    scale50: [process.execPath, ...cli, '--progress', 'quiet', 'up', '-d', '--scale', 'web=50'],
   };
 }
 
@@ -129,6 +132,7 @@ function dockerCompose(dir: string, env: NodeJS.ProcessEnv): Tool {
           return { service: service as string, pid, running: state === 'running' };
         }),
     run50: (i) => ['/usr/bin/docker', 'run', '-d', '--name', `bench-${i}`, 'busybox:test', 'sleep', '3600'],
+    scale50: ['docker-compose', 'up', '-d', '--scale', 'web=50'],
     rm50: [['sh', '-c', `/usr/bin/docker rm -f $(/usr/bin/docker ps -aq --filter name=bench-) >/dev/null`]],
   };
 }
@@ -228,7 +232,13 @@ async function measure(tool: Tool, rows: Map<string, Map<string, number>>): Prom
     const conmons = spawnSync('pgrep', ['-x', 'conmon'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
     put('resident memory per running container beyond its processes (MB)', median(conmons.map(rssMb).filter((v) => v > 0)));
   }
-  run(tool.down);
+  const scale50 = tool.scale50;
+  if (scale50) {
+    put('up -d --scale web=50 on the running stack (49 containers more)', ms(() => run(scale50)));
+    put('down of those 52 containers', ms(() => run(tool.down)));
+  } else {
+    run(tool.down);
+  }
 
   const start50 = ms(() => {
     for (let i = 0; i < 50; i++) run(tool.run50(i));
