@@ -289,7 +289,7 @@ export class ContainerLifecycle {
       this.events.emit({ type: 'kill', container: record });
       await this.host.runtime.stop(id, config.stopSignal, opts.timeoutMs ?? config.stopTimeoutMs);
     }
-    await this.netHost.unpublish(id).catch(() => undefined);
+    if (record.ports.length > 0) await this.netHost.unpublish(id).catch(() => undefined);
   }
 
   async pause(id: string): Promise<void> {

@@ -286,12 +286,12 @@ export class Runtime {
   /** Resolves once the monitor recorded the exit (or the monitor is gone). */
   async wait(id: string, pollMs = 20): Promise<ExitStatus | undefined> {
     const p = this.paths(id);
-    for (;;) {
+    for (let i = 0; ; i++) {
       const status = readExitStatus(p.status);
       if (status) return status;
       const s = this.state(id);
       if (!s || !isAlive(s.monitorPid)) return readExitStatus(p.status);
-      await sleep(pollMs);
+      await sleep(quickThenSlow(i, pollMs));
     }
   }
 
@@ -305,9 +305,9 @@ export class Runtime {
       // already exited
     }
     const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
+    for (let i = 0; Date.now() < deadline; i++) {
       if (!this.isRunning(id)) break;
-      await sleep(20);
+      await sleep(quickThenSlow(i, 20));
     }
     if (this.isRunning(id)) {
       try {
@@ -480,4 +480,13 @@ export class Runtime {
       fs.rmSync(specFile, { force: true });
     }
   }
+}
+
+/**
+ * Poll period for a process about to exit: most do within milliseconds of the
+ * signal (SIGKILL, or a prompt SIGTERM handler), so the first 50 polls are
+ * 2 ms apart, then every `slowMs`.
+ */
+function quickThenSlow(attempt: number, slowMs: number): number {
+  return attempt < 50 ? Math.min(2, slowMs) : slowMs;
 }
