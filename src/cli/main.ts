@@ -6,7 +6,7 @@
 import { parseOptions } from './args.js';
 import { GLOBAL_OPTIONS, toGlobalOptions } from './global-options.js';
 import type { GlobalOptions } from './global-options.js';
-import { exitCodeFor, isTscComposeError } from '../errors/index.js';
+import { exitCodeFor, fromSystemError, isTscComposeError } from '../errors/index.js';
 import { UsageError } from '../errors/index.js';
 import { VERSION } from './version.js';
 
@@ -130,7 +130,8 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   return command.run(rest, global, io);
 }
 
-function reportError(err: unknown, io: CommandIO): number {
+function reportError(raw: unknown, io: CommandIO): number {
+  const err = fromSystemError(raw) ?? raw;
   if (isTscComposeError(err)) {
     if (err.category === 'internal') {
       io.stderr.write(`internal error: ${err.format()}\n${err.stack ?? ''}\nThis is a bug in tsc-compose; please report it.\n`);

@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
-import { TscComposeError, isTscComposeError } from '../errors/index.js';
+import { TscComposeError, fromSystemError, isTscComposeError } from '../errors/index.js';
 import type { Project } from '../spec/model.js';
 import type { Host } from './host.js';
 import { EngineStore } from './state/store.js';
@@ -779,7 +779,8 @@ function lineSink(onLine: (line: string) => void): Writable {
   });
 }
 
-export function serializeError(err: unknown): { code: string; category: string; message: string; service?: string } {
+export function serializeError(raw: unknown): { code: string; category: string; message: string; service?: string } {
+  const err = fromSystemError(raw) ?? raw;
   if (isTscComposeError(err)) return { code: err.code, category: err.category, message: err.message, ...(err.service ? { service: err.service } : {}) };
   return { code: 'TSC_INTERNAL', category: 'internal', message: (err as Error)?.message ?? String(err) };
 }

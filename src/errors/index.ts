@@ -131,6 +131,34 @@ export class SyscallError extends TscComposeError {
   }
 }
 
+const SYSTEM_ERROR_WORDS: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in the system',
+  ENOMEM: 'out of memory',
+  EIO: 'input/output error',
+};
+
+/**
+ * A Node system error (fs, net, child_process) that reached the top as a
+ * typed error: the machine refused (full disk, read-only, permissions), which
+ * is not a bug in tsc-compose. Undefined for anything else.
+ */
+export function fromSystemError(err: unknown): SyscallError | undefined {
+  if (err instanceof TscComposeError || !(err instanceof Error)) return undefined;
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e.code !== 'string' || typeof e.syscall !== 'string') return undefined;
+  const words = SYSTEM_ERROR_WORDS[e.code];
+  if (words === undefined) return undefined;
+  const dest = (e as { dest?: unknown }).dest;
+  const where = e.path ? `${e.path}${typeof dest === 'string' ? ` -> ${dest}` : ''}` : 'failed';
+  return new SyscallError(e.syscall, typeof e.errno === 'number' ? Math.abs(e.errno) : 0, e.code, `${where}: ${words}`, { cause: err });
+}
+
 export function isTscComposeError(value: unknown): value is TscComposeError {
   return value instanceof TscComposeError;
 }

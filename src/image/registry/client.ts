@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Dispatcher } from 'undici';
-import { TscComposeError } from '../../errors/index.js';
+import { SyscallError, TscComposeError, fromSystemError } from '../../errors/index.js';
 import { parseChallenges } from './challenge.js';
 import type { Credentials, CredentialStore } from './credentials.js';
 import type { ImageReference } from '../reference.js';
@@ -201,6 +201,7 @@ export class RegistryClient {
           errors.push(`${endpoint.base}: not found`);
           break;
         } catch (err) {
+          if (err instanceof SyscallError) throw err;
           const retryable = isRetryable(err);
           if (retryable && n < this.retries) {
             await sleep(this.retryDelayMs * 2 ** n);
@@ -272,7 +273,13 @@ export class RegistryClient {
       }
       try {
         for await (const chunk of res.body) {
-          writer.write(chunk as Buffer);
+          try {
+            writer.write(chunk as Buffer);
+          } catch (err) {
+            // Our disk, not the network (full, read-only): no retry, no other endpoint helps.
+            res.body.destroy();
+            throw fromSystemError(err) ?? err;
+          }
           onProgress?.(writer.offset);
         }
       } catch (err) {

@@ -65,7 +65,14 @@ export class IngestWriter {
       throw new TscComposeError('TSC_IMAGE_SIZE_MISMATCH', 'invalid', `blob ${this.expectedDigest}: more data than the expected ${this.expectedSize} bytes`);
     }
     let off = 0;
-    while (off < chunk.length) off += fs.writeSync(this.fd, chunk, off);
+    try {
+      while (off < chunk.length) off += fs.writeSync(this.fd, chunk, off);
+    } catch (err) {
+      // A full disk: a partial kept for a resume would only hold on to the space that ran out.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOSPC' || code === 'EDQUOT') this.abort();
+      throw err;
+    }
     this.hash.update(chunk);
     this.written += chunk.length;
   }
@@ -159,8 +166,14 @@ export class ContentStore {
     const digest = expectedDigest ?? sha256Digest(data);
     if (this.has(digest)) return digest;
     const writer = this.ingest(digest, data.length);
-    writer.write(data);
-    return writer.commit();
+    try {
+      writer.write(data);
+      return writer.commit();
+    } catch (err) {
+      // The data is all here: nothing to resume, so nothing is kept.
+      writer.abort();
+      throw err;
+    }
   }
 
   /**

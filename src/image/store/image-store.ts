@@ -183,8 +183,15 @@ export class ImageStore {
     const ref = formatReference(parseReference(reference));
     const diffId = sha256Digest(tarball);
     const compressed = zlib.gzipSync(tarball, { level: 6 });
+    const hadLayer = this.content.has(sha256Digest(compressed));
     const layerDigest = this.content.put(compressed);
-    await this.unpackSnapshot(Readable.from([tarball]), diffId, `import of ${reference}`);
+    try {
+      await this.unpackSnapshot(Readable.from([tarball]), diffId, `import of ${reference}`);
+    } catch (err) {
+      // A failed import keeps nothing: the layer blob goes too unless something had it before.
+      if (!hadLayer) this.content.delete(layerDigest);
+      throw err;
+    }
     const platform = hostPlatform();
     const config: ImageConfig = {
       created: new Date().toISOString(),

@@ -26,12 +26,20 @@ interface SerializedFailure {
   category?: ErrorCategory;
   message: string;
   entry?: string;
+  /** For a system error (ENOSPC, EACCES, ...). */
+  syscall?: string;
+  path?: string;
+  errno?: number;
 }
 
 type Reply = { ok: UnpackResult } | { failed: SerializedFailure };
 
 function revive(f: SerializedFailure): Error {
-  if (f.code === undefined || f.category === undefined) return new Error(f.message);
+  if (f.category === undefined) {
+    // A system error keeps what makes it one (code, syscall, path), so callers can tell a full disk from a bug.
+    return Object.assign(new Error(f.message), { code: f.code, syscall: f.syscall, path: f.path, errno: f.errno });
+  }
+  if (f.code === undefined) return new Error(f.message);
   const err = new TscComposeError(f.code, f.category, f.message);
   if (f.name === 'MaliciousLayerError') {
     Object.setPrototypeOf(err, MaliciousLayerError.prototype);
@@ -74,8 +82,10 @@ if (!isMainThread && parentPort && (workerData as Job | undefined)?.kind === 'ts
   unpackLayer(fs.createReadStream(job.file), job.dest, job.options).then(
     (ok) => port.postMessage({ ok } satisfies Reply),
     (err: unknown) => {
-      const e = err as Partial<TscComposeError> & { entry?: string };
-      port.postMessage({ failed: { name: e.name ?? 'Error', code: e.code, category: e.category, message: e.message ?? String(err), entry: e.entry } } satisfies Reply);
+      const e = err as Partial<TscComposeError> & { entry?: string; syscall?: string; path?: string; errno?: number };
+      port.postMessage({
+        failed: { name: e.name ?? 'Error', code: e.code, category: e.category, message: e.message ?? String(err), entry: e.entry, syscall: e.syscall, path: e.path, errno: e.errno },
+      } satisfies Reply);
     },
   );
 }
