@@ -314,14 +314,23 @@ export async function engineBenchmarks(): Promise<Row[]> {
       const dir = path.join(base, 'pcbench');
       fs.mkdirSync(dir);
       fs.writeFileSync(path.join(dir, 'docker-compose.yml'), STACK_V1);
-      must('podman', ['import', '--change', 'CMD ["sh"]', tarball, 'localhost/busybox:test']);
-      spawnSync('podman', ['tag', 'localhost/busybox:test', 'busybox:test']);
+      // Root podman on this machine (peers-on-this-machine.md), without touching /etc/containers: cgroupfs,
+      // file events, runc (crun refuses the hybrid cgroup layout while cgroup2 holds a controller), ulimits within the hard limit.
+      const conf = path.join(base, 'containers.conf');
+      fs.writeFileSync(
+        conf,
+        '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\nruntime = "runc"\n',
+      );
+      const podmanEnv = { ...process.env, CONTAINERS_CONF: conf };
+      must('podman', ['import', '--change', 'CMD ["sh"]', tarball, 'localhost/busybox:test'], { env: podmanEnv });
+      spawnSync('podman', ['tag', 'localhost/busybox:test', 'busybox:test'], { env: podmanEnv });
       try {
-        await measure(podmanCompose(dir, process.env), rows);
+        await measure(podmanCompose(dir, podmanEnv), rows);
       } catch (err) {
         process.stderr.write(`podman-compose measurement failed: ${(err as Error).message}\n`);
       } finally {
-        spawnSync('podman-compose', ['down', '-t', '0'], { cwd: dir });
+        spawnSync('podman-compose', ['down', '-t', '0'], { cwd: dir, env: podmanEnv });
+        spawnSync('podman', ['network', 'rm', `${path.basename(dir)}_default`], { env: podmanEnv });
       }
     }
   } finally {
