@@ -42,6 +42,21 @@ function files(dir: string): string[] {
   return out.sort();
 }
 
+/** The pull of the debian test image into `store` fails with a typed "no space left" error. */
+async function pullFailsForSpace(store: ImageStore): Promise<void> {
+  const client = new RegistryClient();
+  try {
+    await assert.rejects(pullImage(store, client, `${registry.host}/test/debian:1`), (err: unknown) => {
+      const typed = err instanceof TscComposeError ? err : fromSystemError(err);
+      assert.ok(typed, `a system error, not ${String(err)}`);
+      assert.match(typed.message, /no space left on device/);
+      return true;
+    });
+  } finally {
+    await client.close();
+  }
+}
+
 const freeBytes = (dir: string): number => {
   const st = fs.statfsSync(dir);
   return st.bavail * st.bsize;
@@ -64,17 +79,7 @@ describe('a full disk', { timeout: 10 * 60_000 }, () => {
     const disk = smallDisk('download', '16m');
     const before = freeBytes(disk);
     const store = new ImageStore(path.join(disk, 'store'));
-    const client = new RegistryClient();
-    try {
-      await assert.rejects(pullImage(store, client, `${registry.host}/test/debian:1`), (err: unknown) => {
-        const typed = err instanceof TscComposeError ? err : fromSystemError(err);
-        assert.ok(typed, `a system error, not ${String(err)}`);
-        assert.match(typed.message, /no space left on device/);
-        return true;
-      });
-    } finally {
-      await client.close();
-    }
+    await pullFailsForSpace(store);
     assert.deepEqual(files(path.join(disk, 'store', 'content')).filter((f) => !f.startsWith('blobs/sha256/') || fs.statSync(path.join(disk, 'store', 'content', f)).size > 4096), [], 'no partial or large blob kept');
     assert.equal(store.list().length, 0);
     assert.ok(freeBytes(disk) > before - 1024 * 1024, 'the space is given back');
@@ -84,17 +89,7 @@ describe('a full disk', { timeout: 10 * 60_000 }, () => {
     // Room for the 47 MB compressed layer, not for its 117 MB of files.
     const disk = smallDisk('unpack', '80m');
     const store = new ImageStore(path.join(disk, 'store'));
-    const client = new RegistryClient();
-    try {
-      await assert.rejects(pullImage(store, client, `${registry.host}/test/debian:1`), (err: unknown) => {
-        const typed = err instanceof TscComposeError ? err : fromSystemError(err);
-        assert.ok(typed, `a system error, not ${String(err)}`);
-        assert.match(typed.message, /no space left on device/);
-        return true;
-      });
-    } finally {
-      await client.close();
-    }
+    await pullFailsForSpace(store);
     const snapshots = path.join(disk, 'store', 'snapshots');
     assert.deepEqual(fs.existsSync(snapshots) ? fs.readdirSync(snapshots) : [], [], 'no half-unpacked layer');
     assert.equal(store.list().length, 0);
