@@ -211,11 +211,18 @@ async function measure(tool: Tool, rows: Map<string, Map<string, number>>): Prom
   if (web && web.pid > 0) {
     const t = process.hrtime.bigint();
     process.kill(web.pid, 'SIGKILL');
-    await waitUntil(() => {
-      const now = tool.ps().find((c) => c.service === 'web');
-      return !!now && now.running && now.pid > 0 && now.pid !== web.pid;
-    }, 30_000, 2);
-    put('kill -9 of PID 1 until running again (restart: always)', Number(process.hrtime.bigint() - t) / 1e6);
+    try {
+      await waitUntil(() => {
+        const now = tool.ps().find((c) => c.service === 'web');
+        return !!now && now.running && now.pid > 0 && now.pid !== web.pid;
+      }, 30_000, 2);
+      put('kill -9 of PID 1 until running again (restart: always)', Number(process.hrtime.bigint() - t) / 1e6);
+    } catch {
+      // Root podman without systemd restarts nothing here; the row stays empty and the other rows are still measured.
+      process.stderr.write(`${tool.name}: web was not running again within 30 s of kill -9\n`);
+      run(tool.up);
+      await waitHealthy(tool);
+    }
   }
   if (tool.name === 'tsc-compose') {
     const pid = Number(fs.readFileSync(path.join(tool.env['TSC_COMPOSE_ROOT'] as string, 'run', 'engine.pid'), 'utf8'));
