@@ -3,7 +3,7 @@ import type { EventProcessor } from '../../events/progress.js';
 import { JsonProgress } from './json.js';
 import { PlainProgress } from './plain.js';
 import { QuietProgress } from './quiet.js';
-import { TtyProgress } from './tty.js';
+import { ListrProgress } from './listr.js';
 
 export type ProgressMode = 'auto' | 'tty' | 'plain' | 'json' | 'quiet';
 
@@ -28,7 +28,7 @@ export function resolveProgressMode(mode: ProgressMode, out: { isTTY?: boolean |
 export function createProgress(mode: ProgressMode, out: NodeJS.WriteStream, opts: ProgressOptions = {}): EventProcessor {
   switch (resolveProgressMode(mode, out)) {
     case 'tty':
-      return new TtyProgress(out, { color: opts.color ?? true });
+      return new ListrProgress(out, { color: opts.color ?? true });
     case 'json':
       return new JsonProgress(out, opts.dryRun ?? false);
     case 'quiet':

@@ -65,7 +65,7 @@ describe('pull progress', () => {
     assert.deepEqual(toProgressEvent(events[11]!, 9), { id: 'Image busybox:1', status: 'done', text: 'Pulled', time: 9 });
   });
 
-  it('auto picks plain lines without a terminal, the live display with one; quiet prints nothing', () => {
+  it('auto picks plain lines without a terminal, the live display with one; quiet prints nothing', async () => {
     const sink = (isTTY: boolean) => {
       const chunks: string[] = [];
       return { chunks, stream: { isTTY, columns: 100, rows: 40, write: (c: string) => (chunks.push(c), true) } as unknown as NodeJS.WritableStream };
@@ -86,6 +86,8 @@ describe('pull progress', () => {
     const live = createPullProgress(tty.stream, { color: false });
     for (const e of events) live.onEvent(e);
     live.done();
+    // listr2 draws its last frame once the list has finished, a few ticks later.
+    await new Promise((r) => setTimeout(r, 300));
     const screen = tty.chunks.join('');
     assert.match(screen, /Image busybox:1/);
     assert.match(screen, /aaaaaaaaaaaa/);
