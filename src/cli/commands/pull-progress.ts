@@ -1,10 +1,9 @@
 /**
  * How `pull` shows the progress events of src/image/pull.ts.
  *
- * On a terminal: the project's live display (src/ui/progress/tty.ts), one row
- * per image with a child row per layer showing its state, bytes and speed.
- * That display rather than listr2, as `up` has it: listr2 cannot add rows once
- * it runs and takes over process.stdout/stderr while it renders.
+ * On a terminal: the listr2 task list `up` has (src/ui/progress/listr.ts), one
+ * row per image with a line per layer under it showing its state, bytes and
+ * speed.
  *
  * Otherwise (a pipe, a log, `--progress plain`): one line per layer event, as
  * `docker pull` prints without a terminal; byte counts are not repeated, the
