@@ -12,6 +12,7 @@ const BENCHMARKS: Record<string, () => Promise<Row[]>> = {
   network: async () => (await import('./network-bench.js')).networkBenchmarks(),
   engine: async () => (await import('./engine-bench.js')).engineBenchmarks(),
   pull: async () => (await import('./pull-bench.js')).pullBenchmarks(),
+  example: async () => (await import('./example-bench.js')).exampleBenchmarks(),
 };
 
 async function main(): Promise<void> {

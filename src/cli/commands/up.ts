@@ -151,10 +151,19 @@ async function attach(client: EngineClient, ref: ProjectRef, global: GlobalOptio
     io.stderr.write('Gracefully stopping... (press Ctrl+C again to force)\n');
     await runStreamed(client, '/v1/action', { projectName, project: ref.project, services: [], action: 'stop', timeoutS: opts.timeoutS }, { ...global, progress: global.progress === 'auto' ? 'plain' : global.progress }, io, { title: 'Stopping' }).catch(() => undefined);
   };
+  let lastLogAt = Date.now();
+  /** Lets the log stream deliver what the containers wrote while they stopped (their last lines), then ends it. */
+  const drainThenAbort = async (): Promise<void> => {
+    // The engine reads log files every 20 ms: 300 ms after the stop, and as long as lines keep coming (at most 1.5 s).
+    const stoppedAt = Date.now();
+    const deadline = stoppedAt + 1500;
+    while (Date.now() < deadline && (Date.now() - stoppedAt < 300 || Date.now() - lastLogAt < 200)) await new Promise((r) => setTimeout(r, 50));
+    controller.abort();
+  };
   const onSignal = (): void => {
     if (!stopping) {
       stopping = true;
-      void stopAll().then(() => controller.abort());
+      void stopAll().then(drainThenAbort);
       return;
     }
     if (!forced) {
@@ -169,6 +178,7 @@ async function attach(client: EngineClient, ref: ProjectRef, global: GlobalOptio
     const q = new URLSearchParams({ project: projectName, follow: '1', since: opts.since });
     for await (const m of client.stream('GET', `/v1/logs?${q.toString()}`, undefined, controller.signal)) {
       if (m.type !== 'log' || !shown(m.log.service)) continue;
+      lastLogAt = Date.now();
       printer.print(m.log.container, m.log.stream, m.log.partial ? m.log.text : `${m.log.text}\n`, m.log.time);
     }
   })().catch(() => undefined);
