@@ -99,6 +99,7 @@ async function measure(tool: Tool, rows: Map<string, Map<string, number>>): Prom
 function startDockerd(dir: string, mirror: string): { stop: () => void; env: NodeJS.ProcessEnv } {
   const forward = fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
   const policy = /-P FORWARD (\w+)/.exec(spawnSync('iptables', ['-S', 'FORWARD'], { encoding: 'utf8' }).stdout)?.[1] ?? 'ACCEPT';
+  fs.mkdirSync(dir, { recursive: true });
   const sock = path.join(dir, 'docker.sock');
   const log = fs.openSync(path.join(dir, 'dockerd.log'), 'a');
   const host = mirror.replace(/^https?:\/\//, '');
