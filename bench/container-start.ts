@@ -17,8 +17,8 @@ import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { median, printTable } from './lib.js';
 import type { Row } from './lib.js';
-import { makeBusyboxRootfs } from '../test/root/helpers/busybox-rootfs.js';
-import { dockerLikeSpec } from '../test/root/process/fixture.js';
+import { makeBusyboxRootfs } from '../test/support/busybox.js';
+import { dockerLikeSpec } from '../test/support/process-fixture.js';
 import { readExitStatus, spawnContainerProcess, waitForExit } from '../src/runtime/process/index.js';
 import type { ProcessSpec } from '../src/runtime/process/index.js';
 

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { median, tempDir, which } from './lib.js';
 import type { Row } from './lib.js';
 import { BIN_PATH } from './locations.js';
-import { serveTestImages } from '../test/harness/serve.js';
+import { serveTestImages } from '../test/support/test-images/serve.js';
 
 const RUNS = Number(process.env['TSC_BENCH_RUNS'] ?? 3);
 const EXAMPLE = path.resolve(path.dirname(BIN_PATH), '..', 'examples', 'node-postgres-redis');

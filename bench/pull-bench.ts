@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ensureAptPackages, median, tempDir, which } from './lib.js';
 import type { Row } from './lib.js';
-import { serveTestImages } from '../test/harness/serve.js';
+import { serveTestImages } from '../test/support/test-images/serve.js';
 import { ImageStore } from '../src/image/store/image-store.js';
 import { RegistryClient } from '../src/image/registry/client.js';
 import { pullImage } from '../src/image/pull.js';

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderJsonSchema } from '../src/spec/schema/json-schema.js';
+import { renderJsonSchema } from '../src/compose/schema/json-schema.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const target = path.join(repo, 'schema', 'compose-spec.json');

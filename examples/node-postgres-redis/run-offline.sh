@@ -10,10 +10,10 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 cd "$repo"
 [ -d node_modules ] && [ -f dist/src/cli/main.js ] || npm ci
-bash test/harness/prereqs.sh
+bash test/support/test-images/prereqs.sh
 port="${MIRROR_PORT:-5055}"
 log="$(mktemp)"
-node dist/test/harness/cli.js serve --port "$port" postgres redis node >"$log" 2>&1 &
+node dist/test/support/test-images/cli.js serve --port "$port" postgres redis node >"$log" 2>&1 &
 registry=$!
 trap 'kill "$registry" 2>/dev/null || true; wait "$registry" 2>/dev/null || true; rm -f "$log"' EXIT
 for _ in $(seq 1 1800); do

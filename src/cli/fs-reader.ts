@@ -1,7 +1,7 @@
 /** The loader's window on the file system; the only fs access the loader gets. */
 import * as fs from 'node:fs';
 import { FileNotFoundError, TscComposeError } from '../errors/index.js';
-import type { FileReader } from '../spec/context.js';
+import type { FileReader } from '../compose/context.js';
 
 export function createFsReader(): FileReader {
   return {

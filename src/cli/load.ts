@@ -2,11 +2,11 @@
 import * as os from 'node:os';
 import { createFsReader } from './fs-reader.js';
 import type { GlobalOptions } from './global-options.js';
-import { resolveProjectOptions } from '../spec/project-options.js';
-import type { ProjectOptions } from '../spec/project-options.js';
-import type { Project } from '../spec/model.js';
-import { loadProject } from '../spec/pipeline.js';
-import type { LoadOptions, LoadResult, TreeValidator } from '../spec/pipeline.js';
+import { resolveProjectOptions } from '../compose/project-options.js';
+import type { ProjectOptions } from '../compose/project-options.js';
+import type { Project } from '../compose/model.js';
+import { loadProject } from '../compose/pipeline.js';
+import type { LoadOptions, LoadResult, TreeValidator } from '../compose/pipeline.js';
 import { SchemaNeeded, ValidationCache } from './validation-cache.js';
 
 export async function loadFromCli(global: GlobalOptions, loadOptions: LoadOptions = {}): Promise<LoadResult & { options: ProjectOptions }> {
@@ -35,7 +35,7 @@ export async function loadFromCli(global: GlobalOptions, loadOptions: LoadOption
   } catch (err) {
     if (!(err instanceof SchemaNeeded)) throw err;
     // A file not seen before: load the schema and run the whole load again (parsing is cheap; the schema is not).
-    const [{ validateComposeFile }, { validateModel }] = await Promise.all([import('../spec/schema/validate-file.js'), import('../spec/phases/model-check.js')]);
+    const [{ validateComposeFile }, { validateModel }] = await Promise.all([import('../compose/schema/validate-file.js'), import('../compose/phases/model-check.js')]);
     result = load(cache.remembering((tree, positions) => validateComposeFile(tree, { positions })), validateModel);
   }
   return { ...result, options };

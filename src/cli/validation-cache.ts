@@ -11,11 +11,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import type { ComposeTree } from '../spec/context.js';
-import type { TreeValidator } from '../spec/pipeline.js';
+import type { ComposeTree } from '../compose/context.js';
+import type { TreeValidator } from '../compose/pipeline.js';
 import { stateRoots } from '../state/roots.js';
 
-const SCHEMA_MODULE = fileURLToPath(new URL('../spec/schema/file-schema.js', import.meta.url));
+const SCHEMA_MODULE = fileURLToPath(new URL('../compose/schema/file-schema.js', import.meta.url));
 /** Beyond this many remembered trees the directory is emptied and starts over. */
 const MAX_ENTRIES = 512;
 

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TscComposeError } from '../errors/index.js';
-import type { Project, ServiceConfig } from '../spec/model.js';
+import type { Project, ServiceConfig } from '../compose/model.js';
 import type { Host } from './host.js';
 import type { ResolvedImage } from './images.js';
 import { translateService } from './service-container.js';

@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 import { TscComposeError, fromSystemError, isTscComposeError } from '../errors/index.js';
-import type { Project } from '../spec/model.js';
+import type { Project } from '../compose/model.js';
 import type { Host } from './host.js';
 import { EngineStore } from './state/store.js';
 import type { ContainerRecord } from './state/store.js';

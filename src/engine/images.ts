@@ -1,6 +1,6 @@
 /** The image a service runs: from the local store, or pulled on demand as its pull_policy says. */
 import { TscComposeError } from '../errors/index.js';
-import type { ServiceConfig } from '../spec/model.js';
+import type { ServiceConfig } from '../compose/model.js';
 import type { Host } from './host.js';
 import type { ImageConfig } from '../image/oci.js';
 import { RegistryClient } from '../image/registry/client.js';

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { TscComposeError } from '../errors/index.js';
-import type { NetworkConfig, Project, ServiceConfig } from '../spec/model.js';
+import type { NetworkConfig, Project, ServiceConfig } from '../compose/model.js';
 import { allocateAddress, allocateSubnet, newSubnetState, parseCidr, releaseAddresses } from '../network/ipam.js';
 import type { Cidr } from '../network/ipam.js';
 import { networkConfigHashOf } from '../plan/network-hash.js';

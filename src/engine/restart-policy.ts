@@ -6,7 +6,7 @@
  * run lasted 10 s), and which containers come back when the engine boots.
  */
 import { TscComposeError } from '../errors/index.js';
-import type { ServiceConfig } from '../spec/model.js';
+import type { ServiceConfig } from '../compose/model.js';
 
 export type RestartPolicyName = 'no' | 'always' | 'unless-stopped' | 'on-failure';
 /** `maxRetries` only for on-failure; missing or 0 means no limit. */

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { TscComposeError } from '../errors/index.js';
-import type { Project, ServiceConfig } from '../spec/model.js';
+import type { Project, ServiceConfig } from '../compose/model.js';
 import type { ImageConfig } from '../image/oci.js';
 import type { ContainerConfig, NamespaceMode, UserMount } from '../runtime/container.js';
 import type { Runtime } from '../runtime/container.js';

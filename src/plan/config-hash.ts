@@ -9,7 +9,7 @@
  * `deploy.replicas` does not recreate anything.
  */
 import { createHash } from 'node:crypto';
-import type { ServiceConfig } from '../spec/model.js';
+import type { ServiceConfig } from '../compose/model.js';
 import { canonicalJson } from './canonical-json.js';
 
 /** The service as it is hashed (exported for tests and `config --hash` style output). */

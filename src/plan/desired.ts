@@ -5,8 +5,8 @@
  * have. This is the only module of plan/ that knows the compose model.
  */
 import { ComposeFileError } from '../errors/index.js';
-import type { Project, ServiceConfig } from '../spec/model.js';
-import { healthcheckDisabled, serviceScale } from '../spec/model-queries.js';
+import type { Project, ServiceConfig } from '../compose/model.js';
+import { healthcheckDisabled, serviceScale } from '../compose/model-queries.js';
 import { buildDependencyGraph } from '../graph/dependency-graph.js';
 import { serviceConfigHash } from './config-hash.js';
 import { networkConfigHashOf } from './network-hash.js';

@@ -1,6 +1,6 @@
 /** The part of a network's definition that, when changed, needs a new network. */
 import { createHash } from 'node:crypto';
-import type { NetworkConfig } from '../spec/model.js';
+import type { NetworkConfig } from '../compose/model.js';
 import { canonicalJson } from './canonical-json.js';
 
 export function networkConfigHashOf(config: NetworkConfig): string {

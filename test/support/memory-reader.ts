@@ -1,7 +1,7 @@
 /** An in-memory FileReader: the loader's injected file access, for fast pure tests. */
 import * as path from 'node:path/posix';
 import { FileNotFoundError } from '../../src/errors/index.js';
-import type { FileReader } from '../../src/spec/context.js';
+import type { FileReader } from '../../src/compose/context.js';
 
 export function memoryReader(files: Record<string, string>): FileReader {
   const dirs = new Set<string>();

@@ -4,9 +4,9 @@ import type { Command } from '../main.js';
 import { flag, parseOptions, stringOption } from '../args.js';
 import { loadFromCli } from '../load.js';
 import { UsageError } from '../../errors/index.js';
-import { renderProject } from '../../spec/render.js';
-import { listProfiles } from '../../spec/profiles.js';
-import type { LoadWarning } from '../../spec/context.js';
+import { renderProject } from '../../compose/render.js';
+import { listProfiles } from '../../compose/profiles.js';
+import type { LoadWarning } from '../../compose/context.js';
 
 const OPTIONS = [
   { name: 'format', type: 'string' as const },

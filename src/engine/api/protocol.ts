@@ -3,7 +3,7 @@
  * are JSON bodies; long operations answer with a stream of newline-delimited
  * JSON messages (progress, logs, events) ending in `result` or `error`.
  */
-import type { Project } from '../../spec/model.js';
+import type { Project } from '../../compose/model.js';
 import type { ProgressEvent } from '../../events/progress.js';
 import type { TimelineEntry } from '../../ui/timeline.js';
 

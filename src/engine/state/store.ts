@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readJsonFile, writeJsonAtomic } from '../../util/atomic-file.js';
-import type { Project } from '../../spec/model.js';
+import type { Project } from '../../compose/model.js';
 import type { SubnetState } from '../../network/ipam.js';
 
 export interface RestartPolicyRecord {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { EngineHarness } from '../../support/engine-harness.js';
 import { REPO_ROOT } from '../../support/paths.js';
-import { serveTestImages } from '../../harness/serve.js';
+import { serveTestImages } from '../../support/test-images/serve.js';
 
 const COMPOSE = path.join(REPO_ROOT, 'examples', 'node-postgres-redis', 'compose.yaml');
 

@@ -5,8 +5,8 @@ import * as fs from 'node:fs';
 import { NetworkHost, removeEverythingTsc, sandboxName } from '../../../src/network/host/index.js';
 import type { Attachment, BridgeSpec } from '../../../src/network/host/index.js';
 import { bridgeMac } from '../../../src/network/host/bridge.js';
-import { ask, askHere, enterPrivateNetns, hex, leftovers, makeOutside, newId, removeOutside, sh, startServer, stopServer } from './helpers.js';
-import type { Outside } from './helpers.js';
+import { ask, askHere, enterPrivateNetns, hex, leftovers, makeOutside, newId, removeOutside, sh, startServer, stopServer } from '../../support/netns.js';
+import type { Outside } from '../../support/netns.js';
 
 // The host's real ruleset (Docker's, Podman's), read before leaving the host's namespace, to run beside a copy of it.
 const hostRuleset = sh('iptables-save', [])

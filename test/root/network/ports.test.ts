@@ -6,7 +6,7 @@ import * as net from 'node:net';
 import { TscComposeError } from '../../../src/errors/index.js';
 import { NetworkHost, removeEverythingTsc, sandboxName } from '../../../src/network/host/index.js';
 import type { BridgeSpec } from '../../../src/network/host/index.js';
-import { ask, askHere, enterPrivateNetns, hex, leftovers, newId, sh, startServer, stopServer } from './helpers.js';
+import { ask, askHere, enterPrivateNetns, hex, leftovers, newId, sh, startServer, stopServer } from '../../support/netns.js';
 
 enterPrivateNetns();
 

@@ -7,8 +7,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { processFixture } from '../process/fixture.js';
-import type { ProcessFixture } from '../process/fixture.js';
+import { processFixture } from '../../support/process-fixture.js';
+import type { ProcessFixture } from '../../support/process-fixture.js';
 import { waitForExit } from '../../../src/runtime/process/index.js';
 import { logFiles, parseLogRecord, readLogs } from '../../../src/runtime/process/logs.js';
 import type { LogEntry, ReadLogsOptions } from '../../../src/runtime/process/logs.js';

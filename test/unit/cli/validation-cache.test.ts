@@ -4,9 +4,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SchemaNeeded, ValidationCache } from '../../../src/cli/validation-cache.js';
-import { PositionTable } from '../../../src/spec/positions.js';
-import { validateComposeFile } from '../../../src/spec/schema/validate-file.js';
-import type { ComposeTree } from '../../../src/spec/context.js';
+import { PositionTable } from '../../../src/compose/positions.js';
+import { validateComposeFile } from '../../../src/compose/schema/validate-file.js';
+import type { ComposeTree } from '../../../src/compose/context.js';
 
 const positions = new PositionTable();
 const check = (tree: ComposeTree, p: PositionTable) => validateComposeFile(tree, { positions: p });

@@ -10,7 +10,7 @@ import {
 } from '../../../src/engine/restart-policy.js';
 import type { RestartInput, RestartPolicy } from '../../../src/engine/restart-policy.js';
 import { TscComposeError } from '../../../src/errors/index.js';
-import type { ServiceConfig } from '../../../src/spec/model.js';
+import type { ServiceConfig } from '../../../src/compose/model.js';
 
 const service = (over: Record<string, unknown>): ServiceConfig => ({ image: 'busybox', ...over }) as unknown as ServiceConfig;
 

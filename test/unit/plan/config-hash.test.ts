@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import { serviceConfigHash, hashedServiceView } from '../../../src/plan/config-hash.js';
 import { networkConfigHashOf } from '../../../src/plan/network-hash.js';
 import { canonicalJson } from '../../../src/plan/canonical-json.js';
-import type { ServiceConfig } from '../../../src/spec/model.js';
-import { loadProject } from '../../../src/spec/loader.js';
+import type { ServiceConfig } from '../../../src/compose/model.js';
+import { loadProject } from '../../../src/compose/loader.js';
 import { memoryReader } from '../../support/memory-reader.js';
 
 const base = (): ServiceConfig => ({

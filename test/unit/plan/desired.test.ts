@@ -1,15 +1,15 @@
 /** desiredFromProject on projects loaded by the real loader, and reconcile on them end to end. */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadProject } from '../../../src/spec/loader.js';
-import type { LoadResult } from '../../../src/spec/loader.js';
+import { loadProject } from '../../../src/compose/loader.js';
+import type { LoadResult } from '../../../src/compose/loader.js';
 import { desiredFromProject } from '../../../src/plan/desired.js';
 import type { DesiredState } from '../../../src/plan/desired.js';
 import { reconcile, planDown } from '../../../src/plan/plan.js';
 import type { ObservedState } from '../../../src/plan/observed.js';
 import { TscComposeError } from '../../../src/errors/index.js';
 import { memoryReader } from '../../support/memory-reader.js';
-import { golden } from './support.js';
+import { golden } from '../../support/plan-builders.js';
 
 function load(text: string, profiles: string[] = []): LoadResult {
   return loadProject(

@@ -2,7 +2,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { planDown } from '../../../src/plan/plan.js';
-import { container, converged, dep, desiredOf, golden, service } from './support.js';
+import { container, converged, dep, desiredOf, golden, service } from '../../support/plan-builders.js';
 
 const db = service('db', { volumes: ['proj_data'] });
 const api = service('api', { dependsOn: { db: dep('service_healthy') } });

@@ -6,7 +6,7 @@ import type { Plan, ReconcileOptions } from '../../../src/plan/plan.js';
 import type { DesiredState } from '../../../src/plan/desired.js';
 import type { ObservedState } from '../../../src/plan/observed.js';
 import { TscComposeError } from '../../../src/errors/index.js';
-import { container, converged, dep, desiredOf, golden, service } from './support.js';
+import { container, converged, dep, desiredOf, golden, service } from '../../support/plan-builders.js';
 
 const UP: ReconcileOptions = { recreate: 'diverged', removeOrphans: false };
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LogPrinter, LOG_PALETTE, displayName, normalizeTimestamp, serviceColor } from '../../../src/ui/log-printer.js';
-import { Capture } from './fake-terminal.js';
+import { Capture } from '../../support/fake-terminal.js';
 
 function printer(extra: Partial<ConstructorParameters<typeof LogPrinter>[0]> = {}): { p: LogPrinter; out: Capture } {
   const out = new Capture();
