@@ -10,6 +10,7 @@
  *
  *   node dist/bench/container-start.js        (root; prints one table)
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -91,7 +92,7 @@ export async function containerStartBenchmarks(runs = RUNS): Promise<Row[]> {
     }
     const sleeper = dockerLikeSpec(freshDir(root, 2 * runs + 2), rootfs.dir, ['sleep', '30']);
     const started = await spawnContainerProcess(sleeper);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     const rssOf = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
     const monitorRss = rssOf(started.monitorPid);
     process.kill(started.containerPid, 'SIGKILL');

@@ -8,6 +8,7 @@
  * dockerd is started by hand (no systemd here) and stopped afterwards; the
  * FORWARD policy and ip_forward it changes are restored.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -88,7 +89,7 @@ async function waitUntil(probe: () => boolean, timeoutMs = 60_000, stepMs = 5): 
   const deadline = Date.now() + timeoutMs;
   while (!probe()) {
     if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, stepMs));
+    await sleep(stepMs);
   }
 }
 

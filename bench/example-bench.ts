@@ -9,6 +9,7 @@
  * the compose file loses only what 1.29 cannot read: `name:` and
  * `start_interval`). Run by hand as root: `npm run bench -- example`.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -74,7 +75,7 @@ async function measure(tool: Tool, rows: Map<string, Map<string, number>>): Prom
     const deadline = Date.now() + 180_000;
     while (!((await answers()) && tool.healthy())) {
       if (Date.now() > deadline) throw new Error(`${tool.name}: the example stack did not get healthy`);
-      await new Promise((r) => setTimeout(r, 10));
+      await sleep(10);
     }
     const up = Number(process.hrtime.bigint() - t) / 1e6;
     if (i === RUNS) break;

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { NetworkHost, removeEverythingTsc, sandboxName } from '../src/network/host/index.js';
 import type { BridgeSpec } from '../src/network/host/index.js';
-import { libc } from '../src/runtime/sys/libc.js';
+import { libc } from '../src/sys/container-init.js';
 import { median, printTable } from './lib.js';
 import type { Row } from './lib.js';
 

@@ -3,6 +3,7 @@
  * is started on first use (detached, in its own session, logging to its log
  * file), so there is no daemon step for the user.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
@@ -14,14 +15,10 @@ import { stateLayout, stateRoots, ensureStateLayout } from '../state/roots.js';
 import { enginePaths } from '../engine/daemon/paths.js';
 import type { EnginePaths } from '../engine/daemon/paths.js';
 import type { SerializedError, StreamMessage } from '../engine/api/protocol.js';
+import { deserializeError } from '../engine/api/protocol.js';
 
 const ENGINE_ENTRY = fileURLToPath(new URL('../engine/daemon/main.js', import.meta.url));
 
-export function engineErrorFrom(e: SerializedError): TscComposeError {
-  return new TscComposeError(e.code, e.category as never, e.message, e.service ? { service: e.service } : {});
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class EngineClient {
   private constructor(
@@ -36,14 +33,14 @@ export class EngineClient {
   /** Connects, starting the engine first when none answers (unless `autoStart` is false). */
   static async connect(opts: { autoStart?: boolean } = {}): Promise<EngineClient> {
     if (process.getuid?.() !== 0) {
-      throw new TscComposeError('TSC_NOT_ROOT', 'permission', 'tsc-compose runs containers as root (rootless mode is not supported yet): run it with sudo');
+      throw new TscComposeError('TSC_NOT_ROOT', 'tsc-compose runs containers as root (rootless mode is not supported yet): run it with sudo');
     }
     const paths = EngineClient.pathsFromEnv();
     const client = new EngineClient(new (lightPool())('http://engine', { socketPath: paths.socket, bodyTimeout: 0, headersTimeout: 0, connections: 16 }), paths);
     if (await client.ping()) return client;
     if (opts.autoStart === false) {
       await client.close();
-      throw new TscComposeError('TSC_ENGINE_DOWN', 'unavailable', 'the tsc-compose engine is not running');
+      throw new TscComposeError('TSC_ENGINE_DOWN', 'the tsc-compose engine is not running');
     }
     await client.close();
     await startEngine(paths);
@@ -53,7 +50,7 @@ export class EngineClient {
       await sleep(10);
     }
     await started.close();
-    throw new TscComposeError('TSC_ENGINE_START', 'unavailable', `the engine did not start; see ${paths.log}`);
+    throw new TscComposeError('TSC_ENGINE_START', `the engine did not start; see ${paths.log}`);
   }
 
   async ping(): Promise<boolean> {
@@ -73,7 +70,7 @@ export class EngineClient {
       ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
     });
     const value = (await res.body.json()) as T & { error?: SerializedError };
-    if (res.statusCode >= 400) throw engineErrorFrom(value.error ?? { code: 'TSC_API', category: 'internal', message: `engine answered ${res.statusCode}` });
+    if (res.statusCode >= 400) throw deserializeError(value.error ?? { code: 'TSC_API', category: 'internal', message: `engine answered ${res.statusCode}` });
     return value;
   }
 
@@ -87,7 +84,7 @@ export class EngineClient {
     });
     if (res.statusCode >= 400) {
       const value = (await res.body.json()) as { error?: SerializedError };
-      throw engineErrorFrom(value.error ?? { code: 'TSC_API', category: 'internal', message: `engine answered ${res.statusCode}` });
+      throw deserializeError(value.error ?? { code: 'TSC_API', category: 'internal', message: `engine answered ${res.statusCode}` });
     }
     let buffer = '';
     try {
@@ -99,7 +96,7 @@ export class EngineClient {
           buffer = buffer.slice(i + 1);
           if (!line) continue;
           const message = JSON.parse(line) as StreamMessage;
-          if (message.type === 'error') throw engineErrorFrom(message.error);
+          if (message.type === 'error') throw deserializeError(message.error);
           yield message;
         }
       }

@@ -11,8 +11,8 @@ export function createFsReader(): FileReader {
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') throw new FileNotFoundError(absPath, `open ${absPath}: no such file or directory`);
-        if (code === 'EISDIR') throw new TscComposeError('TSC_FILE_IS_DIR', 'invalid', `read ${absPath}: is a directory`);
-        throw new TscComposeError('TSC_FILE_READ', 'unavailable', `read ${absPath}: ${code ?? String(err)}`, { cause: err });
+        if (code === 'EISDIR') throw new TscComposeError('TSC_FILE_IS_DIR', `read ${absPath}: is a directory`);
+        throw new TscComposeError('TSC_FILE_READ', `read ${absPath}: ${code ?? String(err)}`, { cause: err });
       }
     },
     exists(absPath: string): boolean {

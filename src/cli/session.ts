@@ -5,10 +5,10 @@
  */
 import { loadFromCli } from './load.js';
 import type { GlobalOptions } from './global-options.js';
-import type { CommandIO } from './main.js';
+import type { CommandIO } from './command.js';
 import { EngineClient } from './engine-client.js';
 import type { ProjectRef, StreamMessage } from '../engine/api/protocol.js';
-import { printWarnings } from './commands/config.js';
+import { printWarnings } from '../ui/warnings.js';
 import { createProgress } from '../ui/progress/select.js';
 import { renderTimeline } from '../ui/timeline.js';
 import type { TimelineEntry } from '../ui/timeline.js';
@@ -18,7 +18,7 @@ export async function loadProjectRef(global: GlobalOptions, io: CommandIO, servi
   const loaded = await loadFromCli(global, services.length > 0 ? { services } : {});
   printWarnings(loaded.warnings, io.stderr);
   for (const s of services) {
-    if (!loaded.project.services[s]) throw new TscComposeError('TSC_NO_SUCH_SERVICE', 'not-found', `no such service: ${s}`);
+    if (!loaded.project.services[s]) throw new TscComposeError('TSC_NO_SUCH_SERVICE', `no such service: ${s}`);
   }
   // `environment:` secrets and configs take their value from the CLI's environment (the engine has its own).
   for (const section of [loaded.project.secrets, loaded.project.configs]) {
@@ -83,11 +83,11 @@ export async function runStreamed(client: EngineClient, urlPath: string, body: u
     }
   } catch (err) {
     display.done(err as Error);
-    for (const w of warnings) io.stderr.write(`WARN[0000] ${w}\n`);
+    printWarnings(warnings, io.stderr);
     throw err;
   }
   display.done();
-  for (const w of warnings) io.stderr.write(`WARN[0000] ${w}\n`);
+  printWarnings(warnings, io.stderr);
   if (opts.showTimeline && timeline && timeline.length > 0 && global.progress !== 'quiet') {
     if (global.progress === 'json') io.stderr.write(`${JSON.stringify({ timeline })}\n`);
     else if (process.env['TSC_COMPOSE_TIMELINE'] !== '0') io.stderr.write(renderTimeline(timeline, { color: out.isTTY === true }));

@@ -404,5 +404,3 @@ export type SecretConfig = z.infer<typeof SecretConfigSchema>;
 export type ConfigObj = z.infer<typeof ConfigObjSchema>;
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 export type Project = z.infer<typeof ProjectSchema>;
-
-export { serviceNames, getService, serviceScale, createsHostPath, healthcheckDisabled } from './model-queries.js';

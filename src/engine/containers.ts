@@ -85,7 +85,7 @@ export class ContainerLifecycle {
   async create(req: CreateRequest): Promise<ContainerRecord> {
     const { project, serviceName } = req;
     const service = project.services[serviceName];
-    if (!service) throw new TscComposeError('TSC_NO_SUCH_SERVICE', 'not-found', `no such service: ${serviceName}`);
+    if (!service) throw new TscComposeError('TSC_NO_SUCH_SERVICE', `no such service: ${serviceName}`);
     const name = req.overrides?.name ?? (req.oneOff ? undefined : containerNameFor(project, serviceName, req.number));
     const config = translateService({
       project,
@@ -99,7 +99,7 @@ export class ContainerLifecycle {
       overrides: { ...(req.overrides ?? {}), ...(name ? { name } : {}), oneOff: req.oneOff === true },
     });
     if (this.store.containers.list().some((c) => c.name === config.name)) {
-      throw new TscComposeError('TSC_NAME_CONFLICT', 'conflict', `container name "${config.name}" is already in use`, { service: serviceName });
+      throw new TscComposeError('TSC_NAME_CONFLICT', `container name "${config.name}" is already in use`, { service: serviceName });
     }
     config.labels['com.docker.compose.container-number'] = String(req.number);
     config.labels['com.docker.compose.config-hash'] = req.configHash;
@@ -153,11 +153,11 @@ export class ContainerLifecycle {
       const peer = this.store.containers
         .list()
         .find((c) => (shared[1] === 'service' ? c.project === project.name && c.service === target && !c.oneOff : c.name === target || c.id === target));
-      if (!peer) throw new TscComposeError('TSC_NAMESPACE_TARGET', 'conflict', `network_mode: ${mode}: no such container`, { service: serviceName });
+      if (!peer) throw new TscComposeError('TSC_NAMESPACE_TARGET', `network_mode: ${mode}: no such container`, { service: serviceName });
       if (peer.sandbox) config.namespaces.net = { path: peer.sandbox };
       else {
         const state = this.host.runtime.state(peer.id);
-        if (!state || !this.host.runtime.isRunning(peer.id)) throw new TscComposeError('TSC_NAMESPACE_TARGET', 'conflict', `network_mode: ${mode}: ${peer.name} is not running`, { service: serviceName });
+        if (!state || !this.host.runtime.isRunning(peer.id)) throw new TscComposeError('TSC_NAMESPACE_TARGET', `network_mode: ${mode}: ${peer.name} is not running`, { service: serviceName });
         config.namespaces.net = { path: `/proc/${state.pid}/ns/net` };
       }
       record.ports = [];
@@ -204,7 +204,7 @@ export class ContainerLifecycle {
   async start(id: string, opts: { stdin?: NodeJS.ReadableStream; terminal?: { rows: number; cols: number; output: NodeJS.WritableStream } } = {}): Promise<{ record: ContainerRecord; warnings: string[]; consoleDone?: Promise<void> }> {
     const record = this.store.containers.get(id);
     const config = this.host.runtime.readConfig(id);
-    if (!record || !config) throw new TscComposeError('TSC_NO_SUCH_CONTAINER', 'not-found', `no such container: ${id}`);
+    if (!record || !config) throw new TscComposeError('TSC_NO_SUCH_CONTAINER', `no such container: ${id}`);
     if (this.host.runtime.isRunning(id)) return { record, warnings: [] };
     if (record.sandbox && !fs.existsSync(record.sandbox)) {
       // After a reboot the namespace is gone: plumb a new one with the same addresses.
@@ -294,7 +294,7 @@ export class ContainerLifecycle {
 
   async pause(id: string): Promise<void> {
     const record = this.require(id);
-    if (!this.host.runtime.isRunning(id)) throw new TscComposeError('TSC_NOT_RUNNING', 'conflict', `container ${record.name} is not running`);
+    if (!this.host.runtime.isRunning(id)) throw new TscComposeError('TSC_NOT_RUNNING', `container ${record.name} is not running`);
     await this.host.runtime.cgroup(id).freeze();
     this.store.updateContainer(id, (r) => {
       r.paused = true;
@@ -313,7 +313,7 @@ export class ContainerLifecycle {
 
   require(id: string): ContainerRecord {
     const record = this.store.containers.get(id);
-    if (!record) throw new TscComposeError('TSC_NO_SUCH_CONTAINER', 'not-found', `no such container: ${id}`);
+    if (!record) throw new TscComposeError('TSC_NO_SUCH_CONTAINER', `no such container: ${id}`);
     return record;
   }
 

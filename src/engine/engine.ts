@@ -5,9 +5,10 @@
  * carries the plan out; it supervises every container it started. Core code:
  * it reports through `emit` and never prints.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
-import { TscComposeError, fromSystemError, isTscComposeError } from '../errors/index.js';
+import { TscComposeError } from '../errors/index.js';
 import type { Project } from '../compose/model.js';
 import type { Host } from './host.js';
 import { EngineStore } from './state/store.js';
@@ -23,7 +24,7 @@ import type { DnsRecords } from '../network/dns/records.js';
 import type { DnsServer } from '../network/dns/server.js';
 import type { ActionRequest, ContainerSummary, DownOptions, EngineEvent, ProjectRef, ProjectSummary, StreamMessage, UpOptions } from './api/protocol.js';
 import type { ProgressEvent } from '../events/progress.js';
-import type { TimelineEntry } from '../ui/timeline.js';
+import type { TimelineEntry } from '../events/timeline.js';
 import { desiredFromProject } from '../plan/desired.js';
 import type { DesiredState } from '../plan/desired.js';
 import { planDown, reconcile } from '../plan/plan.js';
@@ -34,8 +35,6 @@ import { buildDependencyGraph } from '../graph/dependency-graph.js';
 import { summarize } from './summary.js';
 
 export type Emit = (message: StreamMessage) => void;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function progress(emit: Emit, id: string, status: ProgressEvent['status'], text: string, details?: string): void {
   emit({ type: 'progress', event: { id, status, text, ...(details ? { details } : {}), time: Date.now() } });
@@ -278,7 +277,7 @@ export class Engine {
   ): Promise<void> {
     const containerId = (): string => {
       const id = op.containerId ?? created.get(op.resource);
-      if (!id) throw new TscComposeError('TSC_PLAN', 'internal', `plan: no container for ${op.resource}`);
+      if (!id) throw new TscComposeError('TSC_PLAN', `plan: no container for ${op.resource}`);
       return id;
     };
     const label = (): string => `Container ${op.containerName ?? this.store.containers.get(containerId())?.name ?? op.resource}`;
@@ -306,7 +305,7 @@ export class Engine {
         const key = Object.entries(project.volumes).find(([, v]) => v.name === name)?.[0];
         const declared = key ? project.volumes[key] : undefined;
         if (declared?.external) {
-          if (!this.host.volumes.get(name)) throw new TscComposeError('TSC_VOLUME_EXTERNAL', 'not-found', `external volume "${name}" not found`);
+          if (!this.host.volumes.get(name)) throw new TscComposeError('TSC_VOLUME_EXTERNAL', `external volume "${name}" not found`);
           return;
         }
         if (this.host.volumes.get(name)) return;
@@ -318,7 +317,7 @@ export class Engine {
       case 'CreateContainer': {
         const service = op.service as string;
         const image = images.get(service);
-        if (!image) throw new TscComposeError('TSC_PLAN', 'internal', `plan: no image for ${service}`);
+        if (!image) throw new TscComposeError('TSC_PLAN', `plan: no image for ${service}`);
         const want = desired.services.find((s) => s.name === service);
         const name = op.containerName ?? `${project.name}-${service}-${op.number}`;
         progress(emit, `Container ${name}`, 'working', 'Creating');
@@ -401,7 +400,7 @@ export class Engine {
     const containers = this.containersOfService(projectName, service);
     if (containers.length === 0) {
       if (!required) return;
-      throw new TscComposeError('TSC_DEPENDENCY_FAILED', 'conflict', `dependency ${service} has no container`, { service });
+      throw new TscComposeError('TSC_DEPENDENCY_FAILED', `dependency ${service} has no container`, { service });
     }
     for (const c of containers) {
       const id = `Container ${c.name}`;
@@ -409,13 +408,13 @@ export class Engine {
       progress(emit, id, 'working', 'Waiting');
       for (;;) {
         const record = this.store.containers.get(c.id);
-        if (!record) throw new TscComposeError('TSC_DEPENDENCY_FAILED', 'conflict', `dependency failed to start: container ${c.name} was removed`, { service });
+        if (!record) throw new TscComposeError('TSC_DEPENDENCY_FAILED', `dependency failed to start: container ${c.name} was removed`, { service });
         const running = this.host.runtime.isRunning(c.id);
         const restarting = this.supervisor.isRestarting(c.id);
         if (condition === 'service_healthy') {
           if (!record.healthcheck) {
             if (!required) break;
-            throw new TscComposeError('TSC_DEPENDENCY_FAILED', 'conflict', `dependency failed to start: container ${c.name} has no healthcheck configured`, { service });
+            throw new TscComposeError('TSC_DEPENDENCY_FAILED', `dependency failed to start: container ${c.name} has no healthcheck configured`, { service });
           }
           if (record.health?.status === 'healthy' && running) {
             progress(emit, id, 'done', 'Healthy');
@@ -425,10 +424,10 @@ export class Engine {
           }
           if (record.health?.status === 'unhealthy') {
             if (!required) break;
-            throw new TscComposeError('TSC_DEPENDENCY_FAILED', 'conflict', `dependency failed to start: container ${c.name} is unhealthy`, { service });
+            throw new TscComposeError('TSC_DEPENDENCY_FAILED', `dependency failed to start: container ${c.name} is unhealthy`, { service });
           }
           if (!running && !restarting && record.finishedAt) {
-            throw new TscComposeError('TSC_DEPENDENCY_FAILED', 'conflict', `dependency failed to start: container ${c.name} exited (${record.exitCode ?? '?'})`, { service });
+            throw new TscComposeError('TSC_DEPENDENCY_FAILED', `dependency failed to start: container ${c.name} exited (${record.exitCode ?? '?'})`, { service });
           }
         } else if (condition === 'service_completed_successfully') {
           if (!running && !restarting && record.finishedAt) {
@@ -436,7 +435,7 @@ export class Engine {
               progress(emit, id, 'done', 'Exited');
               break;
             }
-            throw new TscComposeError('TSC_DEPENDENCY_FAILED', 'conflict', `service "${service}" didn't complete successfully: exit ${record.exitCode}`, { service });
+            throw new TscComposeError('TSC_DEPENDENCY_FAILED', `service "${service}" didn't complete successfully: exit ${record.exitCode}`, { service });
           }
         }
         await sleep(25);
@@ -466,10 +465,10 @@ export class Engine {
           }
           if (!running && record.finishedAt && !this.supervisor.isRestarting(c.id)) {
             if (completionDeps.has(s.name) && record.exitCode === 0) break;
-            throw new TscComposeError('TSC_WAIT_FAILED', 'conflict', `container ${c.name} exited (${record.exitCode})`, { service: s.name });
+            throw new TscComposeError('TSC_WAIT_FAILED', `container ${c.name} exited (${record.exitCode})`, { service: s.name });
           }
-          if (record.health?.status === 'unhealthy') throw new TscComposeError('TSC_WAIT_FAILED', 'conflict', `container ${c.name} is unhealthy`, { service: s.name });
-          if (Date.now() > deadline) throw new TscComposeError('TSC_WAIT_TIMEOUT', 'conflict', `timeout waiting for ${c.name} to be ${record.healthcheck ? 'healthy' : 'running'}`, { service: s.name });
+          if (record.health?.status === 'unhealthy') throw new TscComposeError('TSC_WAIT_FAILED', `container ${c.name} is unhealthy`, { service: s.name });
+          if (Date.now() > deadline) throw new TscComposeError('TSC_WAIT_TIMEOUT', `timeout waiting for ${c.name} to be ${record.healthcheck ? 'healthy' : 'running'}`, { service: s.name });
           await sleep(25);
         }
       }
@@ -497,7 +496,7 @@ export class Engine {
         this.store.projects.put(project.name, { name: project.name, workingDir: req.ref.workingDir, configFiles: req.ref.configFiles, project, updatedAt: new Date().toISOString() });
       }
       const service = project.services[req.service];
-      if (!service) throw new TscComposeError('TSC_NO_SUCH_SERVICE', 'not-found', `no such service: ${req.service}`);
+      if (!service) throw new TscComposeError('TSC_NO_SUCH_SERVICE', `no such service: ${req.service}`);
       for (const key of Object.keys(service.network_mode === undefined || service.network_mode === 'bridge' ? (service.networks ?? {}) : {})) await this.networking.ensureNetwork(project, key);
       for (const v of service.volumes ?? []) {
         if (v.type !== 'volume' || !v.source) continue;
@@ -753,7 +752,7 @@ export class Engine {
   findContainer(projectName: string, service: string, index: number | undefined): ContainerRecord {
     const candidates = this.containersOfService(projectName, service).filter((c) => this.host.runtime.isRunning(c.id));
     const chosen = index !== undefined ? candidates.find((c) => c.number === index) : candidates.sort((a, b) => a.number - b.number)[0];
-    if (!chosen) throw new TscComposeError('TSC_NOT_RUNNING', 'conflict', `service "${service}" is not running`, { service });
+    if (!chosen) throw new TscComposeError('TSC_NOT_RUNNING', `service "${service}" is not running`, { service });
     return chosen;
   }
 
@@ -777,10 +776,4 @@ function lineSink(onLine: (line: string) => void): Writable {
       callback();
     },
   });
-}
-
-export function serializeError(raw: unknown): { code: string; category: string; message: string; service?: string } {
-  const err = fromSystemError(raw) ?? raw;
-  if (isTscComposeError(err)) return { code: err.code, category: err.category, message: err.message, ...(err.service ? { service: err.service } : {}) };
-  return { code: 'TSC_INTERNAL', category: 'internal', message: (err as Error)?.message ?? String(err) };
 }

@@ -35,14 +35,14 @@ export async function resolveServiceImage(
 ): Promise<ResolvedImage> {
   const reference = service.image;
   if (!reference) {
-    throw new TscComposeError('TSC_BUILD_UNSUPPORTED', 'unsupported', `service "${serviceName}" has no image and building images is not supported yet`, { service: serviceName });
+    throw new TscComposeError('TSC_BUILD_UNSUPPORTED', `service "${serviceName}" has no image and building images is not supported yet`, { service: serviceName });
   }
   const policy = parsePullPolicy(pullOverride ?? service.pull_policy);
   const local = host.images.find(reference);
   const decision = decidePull(policy, local, Date.now());
   let record = local;
   if (decision === 'unavailable') {
-    throw new TscComposeError('TSC_IMAGE_NOT_FOUND', 'not-found', `image "${reference}" not found locally and pull_policy is "never"`, { service: serviceName });
+    throw new TscComposeError('TSC_IMAGE_NOT_FOUND', `image "${reference}" not found locally and pull_policy is "never"`, { service: serviceName });
   }
   if (decision === 'pull') {
     const client = registryClientFromEnv();
@@ -55,13 +55,13 @@ export async function resolveServiceImage(
       if (local && policy.kind === 'refresh') {
         io.stderr.write(`warning: could not refresh ${reference}, using the local image: ${why}\n`);
       } else {
-        throw new TscComposeError('TSC_IMAGE_NOT_FOUND', 'not-found', `image "${reference}" is not available locally and could not be pulled: ${why}`, { service: serviceName, cause: err });
+        throw new TscComposeError('TSC_IMAGE_NOT_FOUND', `image "${reference}" is not available locally and could not be pulled: ${why}`, { service: serviceName, cause: err });
       }
     } finally {
       await client.close();
     }
   }
-  if (!record) throw new TscComposeError('TSC_IMAGE_NOT_FOUND', 'not-found', `image "${reference}" not found`, { service: serviceName });
+  if (!record) throw new TscComposeError('TSC_IMAGE_NOT_FOUND', `image "${reference}" not found`, { service: serviceName });
   await host.images.ensureSnapshots(record);
   return { reference: record.reference, lowerDirs: host.images.lowerDirs(record), config: host.images.config(record) };
 }

@@ -26,7 +26,7 @@ function shortHash(text: string, length: number): string {
 export function bridgeNameFor(networkName: string, config: NetworkConfig | undefined): string {
   const wanted = config?.driver_opts?.[BRIDGE_NAME_OPTION];
   if (wanted) {
-    if (wanted.length > 15) throw new TscComposeError('TSC_NETWORK_INVALID', 'invalid', `bridge name "${wanted}" is longer than 15 characters`);
+    if (wanted.length > 15) throw new TscComposeError('TSC_NETWORK_INVALID', `bridge name "${wanted}" is longer than 15 characters`);
     return wanted;
   }
   return `tscbr-${shortHash(networkName, 8)}`;
@@ -51,7 +51,7 @@ export function serviceNetworks(project: Project, service: ServiceConfig): Servi
   const out: ServiceNetworkChoice[] = [];
   for (const [key, cfg] of Object.entries(service.networks ?? {})) {
     const declared = project.networks[key];
-    if (!declared) throw new TscComposeError('TSC_NETWORK_UNDEFINED', 'invalid', `service refers to undefined network ${key}`);
+    if (!declared) throw new TscComposeError('TSC_NETWORK_UNDEFINED', `service refers to undefined network ${key}`);
     out.push({
       key,
       network: declared.name,
@@ -80,15 +80,15 @@ export class ProjectNetworking {
   /** Creates (or checks) a project network: record, address pool, bridge, DNS listener. */
   async ensureNetwork(project: Project, key: string): Promise<NetworkRecord> {
     const config = project.networks[key];
-    if (!config) throw new TscComposeError('TSC_NETWORK_UNDEFINED', 'invalid', `undefined network ${key}`);
+    if (!config) throw new TscComposeError('TSC_NETWORK_UNDEFINED', `undefined network ${key}`);
     if (config.external === true) {
       const existing = this.store.networks.get(config.name);
-      if (!existing) throw new TscComposeError('TSC_NETWORK_EXTERNAL', 'not-found', `network ${config.name} declared as external, but could not be found`);
+      if (!existing) throw new TscComposeError('TSC_NETWORK_EXTERNAL', `network ${config.name} declared as external, but could not be found`);
       await this.bringUp(existing);
       return existing;
     }
     const driver = config.driver ?? 'bridge';
-    if (driver !== 'bridge') throw new TscComposeError('TSC_NETWORK_DRIVER', 'unsupported', `network ${key}: driver "${driver}" is not supported (only bridge)`);
+    if (driver !== 'bridge') throw new TscComposeError('TSC_NETWORK_DRIVER', `network ${key}: driver "${driver}" is not supported (only bridge)`);
     const hash = networkConfigHash(config);
     const made = this.creating.then(async () => {
       let record = this.store.networks.get(config.name);
@@ -150,7 +150,7 @@ export class ProjectNetworking {
     if (!record) return;
     const users = this.store.containers.list().filter((c) => c.networks.some((n) => n.network === name));
     if (users.length > 0) {
-      throw new TscComposeError('TSC_NETWORK_IN_USE', 'conflict', `network ${name} is in use by ${users.map((u) => u.name).join(', ')}`);
+      throw new TscComposeError('TSC_NETWORK_IN_USE', `network ${name} is in use by ${users.map((u) => u.name).join(', ')}`);
     }
     if (this.dnsListening.delete(record.ipam.gateway)) await this.dns.server.unlisten(record.ipam.gateway);
     await this.host.removeBridge({ bridge: record.bridge, subnet: record.ipam.subnet, gateway: record.ipam.gateway, internal: record.internal, mtu: record.mtu });
@@ -162,7 +162,7 @@ export class ProjectNetworking {
     const out: NetworkAttachmentRecord[] = [];
     choices.forEach((choice, index) => {
       const record = this.store.networks.get(choice.network);
-      if (!record) throw new TscComposeError('TSC_NETWORK_MISSING', 'not-found', `network ${choice.network} not found`);
+      if (!record) throw new TscComposeError('TSC_NETWORK_MISSING', `network ${choice.network} not found`);
       const address = allocateAddress(record.ipam, containerId, choice.ipv4Address);
       this.store.networks.put(record.name, record);
       out.push({

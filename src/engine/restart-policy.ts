@@ -28,7 +28,7 @@ const NAMES: Record<string, RestartPolicyName> = {
 };
 
 function invalid(message: string, service: string | undefined, keyPath: string): TscComposeError {
-  return new TscComposeError('TSC_RESTART_POLICY', 'invalid', `invalid restart policy: ${message}`, { service, keyPath });
+  return new TscComposeError('TSC_RESTART_POLICY', `invalid restart policy: ${message}`, { service, keyPath });
 }
 
 /** A policy from its name and retry count, checked as the Docker engine checks it. */

@@ -70,11 +70,11 @@ function namespaceMode(value: string | undefined, runtime: Runtime, project: Pro
       .filter((c) => (m[1] === 'service' ? c.labels['com.docker.compose.project'] === project.name && c.labels['com.docker.compose.service'] === target : c.name === target || c.id === target));
     const running = candidates.find((c) => runtime.isRunning(c.id));
     const state = running ? runtime.state(running.id) : undefined;
-    if (!state) throw new TscComposeError('TSC_NAMESPACE_TARGET', 'conflict', `${kind}: ${value}: no running container to share the namespace with`, { service });
+    if (!state) throw new TscComposeError('TSC_NAMESPACE_TARGET', `${kind}: ${value}: no running container to share the namespace with`, { service });
     const nsName = kind === 'network_mode' ? 'net' : kind;
     return { path: `/proc/${state.pid}/ns/${nsName}` };
   }
-  throw new TscComposeError('TSC_NAMESPACE_MODE', 'unsupported', `${kind}: "${value}" is not supported`, { service });
+  throw new TscComposeError('TSC_NAMESPACE_MODE', `${kind}: "${value}" is not supported`, { service });
 }
 
 function resources(svc: ServiceConfig): CgroupResources {
@@ -102,7 +102,7 @@ function mountsFor(ctx: TranslateContext, containerId: string): UserMount[] {
       const source = v.source as string;
       if (!fs.existsSync(source)) {
         if (v.bind?.create_host_path === false) {
-          throw new TscComposeError('TSC_BIND_SOURCE_MISSING', 'not-found', `bind source path does not exist: ${source}`, { service: serviceName });
+          throw new TscComposeError('TSC_BIND_SOURCE_MISSING', `bind source path does not exist: ${source}`, { service: serviceName });
         }
         fs.mkdirSync(source, { recursive: true });
       }
@@ -110,10 +110,10 @@ function mountsFor(ctx: TranslateContext, containerId: string): UserMount[] {
     } else if (v.type === 'volume') {
       const key = v.source;
       const declared = key ? (project.volumes ?? {})[key] : undefined;
-      if (key && !declared) throw new TscComposeError('TSC_VOLUME_UNDEFINED', 'invalid', `service "${serviceName}" refers to undefined volume ${key}`, { service: serviceName });
+      if (key && !declared) throw new TscComposeError('TSC_VOLUME_UNDEFINED', `service "${serviceName}" refers to undefined volume ${key}`, { service: serviceName });
       const name = declared?.name ?? `${project.name}-anon-${containerId.slice(0, 12)}-${out.length}`;
       const external = declared?.external === true;
-      if (external && !ctx.volumes.get(name)) throw new TscComposeError('TSC_VOLUME_EXTERNAL', 'not-found', `external volume "${name}" not found`, { service: serviceName });
+      if (external && !ctx.volumes.get(name)) throw new TscComposeError('TSC_VOLUME_EXTERNAL', `external volume "${name}" not found`, { service: serviceName });
       const record = ctx.volumes.ensure(name, {
         labels: { ...(declared?.labels ?? {}), 'com.docker.compose.project': project.name, 'com.docker.compose.volume': key ?? '' },
       });
@@ -122,7 +122,7 @@ function mountsFor(ctx: TranslateContext, containerId: string): UserMount[] {
     } else if (v.type === 'tmpfs') {
       out.push({ type: 'tmpfs', target: v.target, readOnly, tmpfsSize: v.tmpfs?.size, tmpfsMode: v.tmpfs?.mode });
     } else {
-      throw new TscComposeError('TSC_VOLUME_TYPE', 'unsupported', `volume type "${v.type}" is not supported yet`, { service: serviceName });
+      throw new TscComposeError('TSC_VOLUME_TYPE', `volume type "${v.type}" is not supported yet`, { service: serviceName });
     }
   }
   out.push(...fileObjectMounts(ctx, containerId));
@@ -151,25 +151,25 @@ function fileObjectMounts(ctx: TranslateContext, containerId: string): UserMount
   for (const [kind, refs, declared] of sections) {
     refs.forEach((ref, index) => {
       const def = declared[ref.source];
-      if (!def) throw new TscComposeError('TSC_FILE_OBJECT_UNDEFINED', 'invalid', `service "${serviceName}" refers to undefined ${kind.slice(0, -1)} ${ref.source}`, { service: serviceName });
+      if (!def) throw new TscComposeError('TSC_FILE_OBJECT_UNDEFINED', `service "${serviceName}" refers to undefined ${kind.slice(0, -1)} ${ref.source}`, { service: serviceName });
       const target = ref.target ?? (kind === 'secrets' ? `/run/secrets/${ref.source}` : `/${ref.source}`);
       const absoluteTarget = target.startsWith('/') ? target : kind === 'secrets' ? `/run/secrets/${target}` : `/${target}`;
       let source: string;
       if (def.file !== undefined) {
-        if (!fs.existsSync(def.file)) throw new TscComposeError('TSC_FILE_OBJECT_MISSING', 'not-found', `${kind.slice(0, -1)} "${ref.source}": file ${def.file} does not exist`, { service: serviceName });
+        if (!fs.existsSync(def.file)) throw new TscComposeError('TSC_FILE_OBJECT_MISSING', `${kind.slice(0, -1)} "${ref.source}": file ${def.file} does not exist`, { service: serviceName });
         source = def.file;
       } else if (def.environment !== undefined || def.content !== undefined) {
         const value = def.content ?? process.env[def.environment as string];
-        if (value === undefined) throw new TscComposeError('TSC_FILE_OBJECT_MISSING', 'not-found', `${kind.slice(0, -1)} "${ref.source}": environment variable ${def.environment} is not set`, { service: serviceName });
+        if (value === undefined) throw new TscComposeError('TSC_FILE_OBJECT_MISSING', `${kind.slice(0, -1)} "${ref.source}": environment variable ${def.environment} is not set`, { service: serviceName });
         fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
         source = path.join(dir, `${kind}-${index}`);
         fs.writeFileSync(source, value, { mode: ref.mode ?? 0o444 });
         fs.chmodSync(source, ref.mode ?? 0o444);
         fs.chownSync(source, ref.uid !== undefined ? Number(ref.uid) : 0, ref.gid !== undefined ? Number(ref.gid) : 0);
       } else if (def.external) {
-        throw new TscComposeError('TSC_FILE_OBJECT_EXTERNAL', 'unsupported', `external ${kind} need a swarm; "${ref.source}" cannot be provided`, { service: serviceName });
+        throw new TscComposeError('TSC_FILE_OBJECT_EXTERNAL', `external ${kind} need a swarm; "${ref.source}" cannot be provided`, { service: serviceName });
       } else {
-        throw new TscComposeError('TSC_FILE_OBJECT_INVALID', 'invalid', `${kind.slice(0, -1)} "${ref.source}" has no file, environment or content`, { service: serviceName });
+        throw new TscComposeError('TSC_FILE_OBJECT_INVALID', `${kind.slice(0, -1)} "${ref.source}" has no file, environment or content`, { service: serviceName });
       }
       out.push({ type: 'bind', source, target: absoluteTarget, readOnly: true });
     });
@@ -183,7 +183,7 @@ export function checkSysctls(sysctls: Record<string, string>, privateNetwork: bo
     const ipc = /^(kernel\.(msgmax|msgmnb|msgmni|sem|shmall|shmmax|shmmni|shm_rmid_forced)|fs\.mqueue\.)/.test(key);
     const net = key.startsWith('net.') && privateNetwork;
     if (!ipc && !net) {
-      throw new TscComposeError('TSC_SYSCTL', 'invalid', `sysctl "${key}" is not in a separate kernel namespace${key.startsWith('net.') ? ' (the container shares the host network)' : ''}`, { service });
+      throw new TscComposeError('TSC_SYSCTL', `sysctl "${key}" is not in a separate kernel namespace${key.startsWith('net.') ? ' (the container shares the host network)' : ''}`, { service });
     }
   }
   return sysctls;
@@ -217,7 +217,7 @@ export function translateService(ctx: TranslateContext): ContainerConfig {
       readImageFile(image.lowerDirs, 'etc/group'),
     );
   } catch (err) {
-    throw new TscComposeError('TSC_USER_UNKNOWN', 'invalid', `service "${serviceName}": ${(err as Error).message}`, { service: serviceName });
+    throw new TscComposeError('TSC_USER_UNKNOWN', `service "${serviceName}": ${(err as Error).message}`, { service: serviceName });
   }
   const paths = ctx.runtime.paths(id);
   try {

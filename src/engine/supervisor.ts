@@ -6,6 +6,7 @@
  * health/monitor.ts; this module only wires them to containers and timers.
  */
 import * as fs from 'node:fs';
+import { isLiveProcess } from '../sys/process.js';
 import type { EngineStore, ContainerRecord } from './state/store.js';
 import type { ContainerLifecycle, LifecycleEvents } from './containers.js';
 import { decideRestart } from './restart-policy.js';
@@ -113,7 +114,7 @@ export class Supervisor {
     if (runtime.isRunning(id)) return;
     const state = runtime.state(id);
     // The monitor has not reported yet (or is gone without a status): look again on the next tick.
-    if (state && !fs.existsSync(runtime.paths(id).status) && isAlive(state.monitorPid)) return;
+    if (state && !fs.existsSync(runtime.paths(id).status) && isLiveProcess(state.monitorPid)) return;
     this.untrack(id);
     void this.onExit(id).catch((err: unknown) => this.log(`supervisor: ${id.slice(0, 12)}: ${(err as Error).message}`));
   }
@@ -184,14 +185,5 @@ export class Supervisor {
     for (const id of [...this.tracked.keys()]) this.untrack(id);
     for (const t of this.restartTimers.values()) clearTimeout(t);
     this.restartTimers.clear();
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -5,14 +5,14 @@
  * The CLI prints `format()`; stack traces are for InternalError only.
  */
 
-export type ErrorCategory =
-  | 'invalid'
-  | 'not-found'
-  | 'conflict'
-  | 'unsupported'
-  | 'unavailable'
-  | 'permission'
-  | 'internal';
+import { ERRNO, errnoName } from './errno.js';
+import type { ErrorCategory } from './category.js';
+import { categoryOf } from './codes.js';
+import type { ErrorCode, SyscallErrorCode } from './codes.js';
+
+export type { ErrorCategory } from './category.js';
+export { ERROR_CODES, isErrorCode } from './codes.js';
+export type { ErrorCode, SyscallErrorCode } from './codes.js';
 
 export interface SourceLocation {
   file: string;
@@ -32,17 +32,17 @@ export interface ErrorContext {
 const BRAND = Symbol.for('tsc-compose.error');
 
 export class TscComposeError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode | SyscallErrorCode;
   readonly category: ErrorCategory;
   readonly location: SourceLocation | undefined;
   readonly keyPath: string | undefined;
   readonly service: string | undefined;
 
-  constructor(code: string, category: ErrorCategory, message: string, context: ErrorContext = {}) {
+  constructor(code: ErrorCode | SyscallErrorCode, message: string, context: ErrorContext = {}) {
     super(message, context.cause === undefined ? undefined : { cause: context.cause });
     this.name = 'TscComposeError';
     this.code = code;
-    this.category = category;
+    this.category = categoryOf(code);
     this.location = context.location;
     this.keyPath = context.keyPath;
     this.service = context.service;
@@ -73,7 +73,7 @@ export class AggregateComposeError extends TscComposeError {
   readonly problems: TscComposeError[];
   constructor(problems: TscComposeError[]) {
     const first = problems[0];
-    super(first?.code ?? 'TSC_INVALID', first?.category ?? 'invalid', problems.map((p) => p.format()).join('\n'));
+    super(first?.code ?? 'TSC_INVALID', problems.map((p) => p.format()).join('\n'));
     this.name = 'AggregateComposeError';
     this.problems = problems;
   }
@@ -84,8 +84,8 @@ export class AggregateComposeError extends TscComposeError {
 
 /** A compose file (or a file it refers to) is malformed or inconsistent. */
 export class ComposeFileError extends TscComposeError {
-  constructor(code: string, message: string, context: ErrorContext = {}) {
-    super(code, 'invalid', message, context);
+  constructor(code: ErrorCode, message: string, context: ErrorContext = {}) {
+    super(code, message, context);
     this.name = 'ComposeFileError';
   }
 }
@@ -94,7 +94,7 @@ export class ComposeFileError extends TscComposeError {
 export class FileNotFoundError extends TscComposeError {
   readonly path: string;
   constructor(path: string, message: string, context: ErrorContext = {}) {
-    super('TSC_FILE_NOT_FOUND', 'not-found', message, context);
+    super('TSC_FILE_NOT_FOUND', message, context);
     this.name = 'FileNotFoundError';
     this.path = path;
   }
@@ -103,7 +103,7 @@ export class FileNotFoundError extends TscComposeError {
 /** The command line itself is wrong. */
 export class UsageError extends TscComposeError {
   constructor(message: string) {
-    super('TSC_USAGE', 'invalid', message);
+    super('TSC_USAGE', message);
     this.name = 'UsageError';
   }
 }
@@ -111,7 +111,7 @@ export class UsageError extends TscComposeError {
 /** A bug: the CLI prints the stack and asks for a report. */
 export class InternalError extends TscComposeError {
   constructor(message: string, cause?: unknown) {
-    super('TSC_INTERNAL', 'internal', message, { cause });
+    super('TSC_INTERNAL', message, { cause });
     this.name = 'InternalError';
   }
 }
@@ -121,13 +121,13 @@ export class SyscallError extends TscComposeError {
   readonly syscall: string;
   readonly errno: number;
   readonly errnoName: string;
-  constructor(syscall: string, errno: number, errnoName: string, detail: string, context: ErrorContext = {}) {
-    super(`TSC_SYSCALL_${errnoName}`, errnoName === 'EPERM' || errnoName === 'EACCES' ? 'permission' : 'unavailable',
-      `${syscall} ${detail}: ${errnoName}`, context);
+  constructor(syscall: string, errno: number, detail: string, context: ErrorContext = {}) {
+    const name = errnoName(errno);
+    super(`TSC_SYSCALL_${name}`, `${syscall} ${detail}: ${name}`, context);
     this.name = 'SyscallError';
     this.syscall = syscall;
     this.errno = errno;
-    this.errnoName = errnoName;
+    this.errnoName = name;
   }
 }
 
@@ -156,7 +156,8 @@ export function fromSystemError(err: unknown): SyscallError | undefined {
   if (words === undefined) return undefined;
   const dest = (e as { dest?: unknown }).dest;
   const where = e.path ? `${e.path}${typeof dest === 'string' ? ` -> ${dest}` : ''}` : 'failed';
-  return new SyscallError(e.syscall, typeof e.errno === 'number' ? Math.abs(e.errno) : 0, e.code, `${where}: ${words}`, { cause: err });
+  const errno = typeof e.errno === 'number' ? Math.abs(e.errno) : (ERRNO as Record<string, number>)[e.code] ?? 0;
+  return new SyscallError(e.syscall, errno, `${where}: ${words}`, { cause: err });
 }
 
 export function isTscComposeError(value: unknown): value is TscComposeError {

@@ -26,7 +26,7 @@ export type PullDecision =
 
 export class InvalidPullPolicyError extends TscComposeError {
   constructor(policy: string, reason: string) {
-    super('TSC_PULL_POLICY', 'invalid', `invalid pull_policy "${policy}": ${reason}`);
+    super('TSC_PULL_POLICY', `invalid pull_policy "${policy}": ${reason}`);
     this.name = 'InvalidPullPolicyError';
   }
 }
@@ -43,7 +43,7 @@ const UNIT_MS: Record<string, number> = {
 /** `12h`, `2d`, `1w`, `1h30m`, `90s`, `500ms` → milliseconds (Go durations plus days and weeks). */
 export function parseDuration(text: string): number {
   if (!/^(\d+(\.\d+)?(ms|w|d|h|m|s))+$/.test(text)) {
-    throw new TscComposeError('TSC_DURATION', 'invalid', `invalid duration "${text}": expected a number and a unit (w, d, h, m, s, ms), e.g. 12h or 1h30m`);
+    throw new TscComposeError('TSC_DURATION', `invalid duration "${text}": expected a number and a unit (w, d, h, m, s, ms), e.g. 12h or 1h30m`);
   }
   let total = 0;
   for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|w|d|h|m|s)/g)) total += Number(m[1]) * (UNIT_MS[m[2] as string] as number);

@@ -46,7 +46,7 @@ export interface PullOptions {
 export function parsePlatform(text: string | undefined): Platform {
   if (!text) return hostPlatform();
   const [os, architecture, variant] = text.split('/');
-  if (!os || !architecture) throw new TscComposeError('TSC_PLATFORM', 'invalid', `invalid platform "${text}": expected os/arch[/variant]`);
+  if (!os || !architecture) throw new TscComposeError('TSC_PLATFORM', `invalid platform "${text}": expected os/arch[/variant]`);
   return variant ? { os, architecture, variant } : { os, architecture };
 }
 
@@ -69,27 +69,27 @@ export async function pullImage(store: ImageStore, client: RegistryClient, refer
     const match = index.manifests.find((m) => platformMatches(m.platform, want));
     if (!match) {
       const have = index.manifests.map((m) => (m.platform ? `${m.platform.os}/${m.platform.architecture}${m.platform.variant ? `/${m.platform.variant}` : ''}` : '?')).join(', ');
-      throw new TscComposeError('TSC_IMAGE_PLATFORM', 'not-found', `image ${display}: no manifest for platform ${want.os}/${want.architecture} (available: ${have})`);
+      throw new TscComposeError('TSC_IMAGE_PLATFORM', `image ${display}: no manifest for platform ${want.os}/${want.architecture} (available: ${have})`);
     }
     manifestBlobs.push({ body: fetched.body, digest: fetched.digest });
     fetched = await client.getManifest(ref, match.digest);
   }
   if (fetched.mediaType === MEDIA_TYPES.dockerManifestV1 || fetched.mediaType === MEDIA_TYPES.dockerManifestV1Signed) {
-    throw new TscComposeError('TSC_IMAGE_UNSUPPORTED', 'unsupported', `image ${display}: Docker image manifest schema 1 is not supported (deprecated since 2017); push the image again with a current tool`);
+    throw new TscComposeError('TSC_IMAGE_UNSUPPORTED', `image ${display}: Docker image manifest schema 1 is not supported (deprecated since 2017); push the image again with a current tool`);
   }
   if (fetched.mediaType !== MEDIA_TYPES.ociManifest && fetched.mediaType !== MEDIA_TYPES.dockerManifest) {
-    throw new TscComposeError('TSC_IMAGE_UNSUPPORTED', 'unsupported', `image ${display}: unsupported manifest media type "${fetched.mediaType}"`);
+    throw new TscComposeError('TSC_IMAGE_UNSUPPORTED', `image ${display}: unsupported manifest media type "${fetched.mediaType}"`);
   }
   const manifest = JSON.parse(fetched.body.toString('utf8')) as ImageManifest;
   emit({ status: 'resolved' });
 
   const config = await fetchJsonBlob<ImageConfig>(store, client, ref, manifest.config);
   if (config.os && config.os !== want.os) {
-    throw new TscComposeError('TSC_IMAGE_PLATFORM', 'not-found', `image ${display} is for ${config.os}/${config.architecture}, not ${want.os}/${want.architecture}`);
+    throw new TscComposeError('TSC_IMAGE_PLATFORM', `image ${display} is for ${config.os}/${config.architecture}, not ${want.os}/${want.architecture}`);
   }
   const layers = manifest.layers.filter((l) => isLayerMediaType(l.mediaType) || l.mediaType === '');
   if (layers.length !== config.rootfs.diff_ids.length) {
-    throw new TscComposeError('TSC_IMAGE_INVALID', 'invalid', `image ${display}: ${layers.length} layers but ${config.rootfs.diff_ids.length} diff ids in its config`);
+    throw new TscComposeError('TSC_IMAGE_INVALID', `image ${display}: ${layers.length} layers but ${config.rootfs.diff_ids.length} diff ids in its config`);
   }
 
   const queue = layers.map((layer, i) => ({ layer, diffId: config.rootfs.diff_ids[i] as string }));

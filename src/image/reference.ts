@@ -27,7 +27,7 @@ export interface ImageReference {
 
 export class InvalidReferenceError extends TscComposeError {
   constructor(reference: string, reason: string) {
-    super('TSC_IMAGE_REFERENCE', 'invalid', `invalid reference format "${reference}": ${reason}`);
+    super('TSC_IMAGE_REFERENCE', `invalid reference format "${reference}": ${reason}`);
     this.name = 'InvalidReferenceError';
   }
 }

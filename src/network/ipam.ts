@@ -32,7 +32,7 @@ export const DEFAULT_POOLS: AddressPool[] = [
 
 export class IpamError extends TscComposeError {
   constructor(message: string) {
-    super('TSC_IPAM', 'conflict', message);
+    super('TSC_IPAM', message);
     this.name = 'IpamError';
   }
 }

@@ -377,7 +377,7 @@ class Reconciler {
     for (const service of this.services) {
       const existing = this.containers.get(service.name) ?? [];
       if (existing.length === 0) {
-        if (service.replicas > 0) throw new TscComposeError('TSC_NO_CONTAINER', 'not-found', `service "${service.name}" has no container to start`, { service: service.name });
+        if (service.replicas > 0) throw new TscComposeError('TSC_NO_CONTAINER', `service "${service.name}" has no container to start`, { service: service.name });
         continue;
       }
       const stopped = existing.filter((c) => STARTABLE.has(c.state));

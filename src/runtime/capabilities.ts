@@ -24,7 +24,7 @@ function normalize(name: string): string {
 export function capabilityMask(opts: { privileged?: boolean; add?: string[]; drop?: string[] }, service?: string): bigint {
   const index = (name: string): number => {
     const i = (CAPABILITIES as readonly string[]).indexOf(name);
-    if (i === -1) throw new TscComposeError('TSC_CAPABILITY', 'invalid', `unknown capability "${name}"`, { service });
+    if (i === -1) throw new TscComposeError('TSC_CAPABILITY', `unknown capability "${name}"`, { service });
     return i;
   };
   let set = new Set<string>(opts.privileged ? CAPABILITIES : DOCKER_DEFAULT_CAPABILITIES);

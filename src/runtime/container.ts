@@ -6,6 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TscComposeError } from '../errors/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isLiveProcess } from '../sys/process.js';
 import { readJsonFile, writeJsonAtomic } from '../util/atomic-file.js';
 import type { CgroupResources } from './cgroups/manager.js';
 import { createCgroupManager } from './cgroups/manager.js';
@@ -173,17 +175,6 @@ export function buildSpec(config: ContainerConfig, paths: ContainerPaths): Conta
   };
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 export class Runtime {
   constructor(private readonly layout: StateLayout) {}
 
@@ -273,7 +264,7 @@ export class Runtime {
 
   isRunning(id: string): boolean {
     const s = this.state(id);
-    return s !== undefined && readExitStatus(this.paths(id).status) === undefined && isAlive(s.pid);
+    return s !== undefined && readExitStatus(this.paths(id).status) === undefined && isLiveProcess(s.pid);
   }
 
   async exitStatus(id: string): Promise<(ExitStatus & { oomKilled: boolean }) | undefined> {
@@ -290,7 +281,7 @@ export class Runtime {
       const status = readExitStatus(p.status);
       if (status) return status;
       const s = this.state(id);
-      if (!s || !isAlive(s.monitorPid)) return readExitStatus(p.status);
+      if (!s || !isLiveProcess(s.monitorPid)) return readExitStatus(p.status);
       await sleep(quickThenSlow(i, pollMs));
     }
   }
@@ -333,14 +324,14 @@ export class Runtime {
 
   async kill(id: string, signal: string): Promise<void> {
     const s = this.state(id);
-    if (!s || !this.isRunning(id)) throw new TscComposeError('TSC_NOT_RUNNING', 'conflict', `container ${id} is not running`);
+    if (!s || !this.isRunning(id)) throw new TscComposeError('TSC_NOT_RUNNING', `container ${id} is not running`);
     process.kill(s.pid, signal as NodeJS.Signals);
   }
 
   async exec(id: string, opts: { args: string[]; env: string[]; cwd: string; user: { uid: number; gid: number }; tty?: boolean }): Promise<number> {
     const config = this.readConfig(id);
     const s = this.state(id);
-    if (!config || !s || !this.isRunning(id)) throw new TscComposeError('TSC_NOT_RUNNING', 'conflict', `container ${config?.name ?? id} is not running`);
+    if (!config || !s || !this.isRunning(id)) throw new TscComposeError('TSC_NOT_RUNNING', `container ${config?.name ?? id} is not running`);
     const cgroup = createCgroupManager({ parent: CGROUP_PARENT, name: id });
     return execInContainer(
       {
@@ -363,9 +354,9 @@ export class Runtime {
     const config = this.readConfig(id);
     if (this.isRunning(id)) await this.stop(id, config?.stopSignal ?? 'SIGTERM', 0);
     const s = this.state(id);
-    if (s && isAlive(s.monitorPid)) await this.wait(id);
+    if (s && isLiveProcess(s.monitorPid)) await this.wait(id);
     // The monitor exits right after recording the status; give it a moment so nothing outlives the removal.
-    for (let i = 0; s && i < 100 && isAlive(s.monitorPid); i++) await sleep(10);
+    for (let i = 0; s && i < 100 && isLiveProcess(s.monitorPid); i++) await sleep(10);
     await createCgroupManager({ parent: CGROUP_PARENT, name: id }).destroy();
     const p = this.paths(id);
     fs.rmSync(p.runDir, { recursive: true, force: true });
@@ -394,10 +385,10 @@ export class Runtime {
   ): Promise<{ exitCode: number; output: string; timedOut: boolean; truncated: boolean }> {
     const config = this.readConfig(id);
     const s = this.state(id);
-    if (!config || !s || !this.isRunning(id)) throw new TscComposeError('TSC_NOT_RUNNING', 'conflict', `container ${config?.name ?? id} is not running`);
-    if (opts.args.length === 0) throw new TscComposeError('TSC_EXEC_NO_COMMAND', 'invalid', 'no command to run');
+    if (!config || !s || !this.isRunning(id)) throw new TscComposeError('TSC_NOT_RUNNING', `container ${config?.name ?? id} is not running`);
+    if (opts.args.length === 0) throw new TscComposeError('TSC_EXEC_NO_COMMAND', 'no command to run');
     const executor = executorCommand();
-    if (executor.kind === 'node') throw new TscComposeError('TSC_EXECUTOR_LIMIT', 'unsupported', 'exec needs the C shim (install a C compiler and run `npm ci`)');
+    if (executor.kind === 'node') throw new TscComposeError('TSC_EXECUTOR_LIMIT', 'exec needs the C shim (install a C compiler and run `npm ci`)');
     const specFile = path.join(this.paths(id).runDir, `exec-${process.pid}-${Math.random().toString(16).slice(2, 10)}`);
     const spec = encodeExecSpec({
       targetPid: s.pid,
@@ -458,7 +449,7 @@ export class Runtime {
       opts.signal?.addEventListener('abort', kill, { once: true });
       if (opts.signal?.aborted) kill();
       const status = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-        child.once('error', (err) => reject(new TscComposeError('TSC_SHIM', 'unavailable', `cannot run the container executor ${executor.file}: ${err.message}`, { cause: err })));
+        child.once('error', (err) => reject(new TscComposeError('TSC_SHIM', `cannot run the container executor ${executor.file}: ${err.message}`, { cause: err })));
         child.once('exit', (code, sig) => resolve({ code, signal: sig }));
       }).finally(() => {
         exited = true;

@@ -24,8 +24,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SyscallError, TscComposeError } from '../errors/index.js';
-import { getXattr, setXattr } from './sys/filesystem.js';
-import { AT_FDCWD, O, RESOLVE, fdPath, openat2, readlinkFd } from './sys/openat2.js';
+import { getXattr, setXattr } from '../sys/fs.js';
+import { AT_FDCWD, O, RESOLVE, fdPath, openat2, readlinkFd } from '../sys/fs.js';
 
 /** Where a container's files are: a running container's pid, else its layers (or a plain root directory when it has no lowers). */
 export interface ContainerFilesystem {
@@ -66,11 +66,11 @@ function metaOf(st: fs.Stats): Meta {
 }
 
 function notFound(where: string, p: string): TscComposeError {
-  return new TscComposeError('TSC_CP_NOT_FOUND', 'not-found', `no such file or directory ${where}: ${p}`);
+  return new TscComposeError('TSC_CP_NOT_FOUND', `no such file or directory ${where}: ${p}`);
 }
 
 function conflict(message: string): TscComposeError {
-  return new TscComposeError('TSC_CP_CONFLICT', 'conflict', message);
+  return new TscComposeError('TSC_CP_CONFLICT', message);
 }
 
 function isErrno(err: unknown, ...names: string[]): boolean {
@@ -100,7 +100,7 @@ function splitPath(p: string): { parts: string[]; trailingDir: boolean } {
 function parentAndName(p: string): { parent: string; name: string } {
   const trimmed = p.replace(/\/+$/, '');
   const name = path.posix.basename(trimmed);
-  if (name === '' || name === '.' || name === '..') throw new TscComposeError('TSC_CP_INVALID', 'invalid', `not a path to an entry: ${p}`);
+  if (name === '' || name === '.' || name === '..') throw new TscComposeError('TSC_CP_INVALID', `not a path to an entry: ${p}`);
   return { parent: path.posix.dirname(trimmed.startsWith('/') ? trimmed : `/${trimmed}`), name };
 }
 
@@ -354,7 +354,7 @@ class LayeredView extends ContainerView {
       }
       const entry = this.lookup([...out, part]);
       if (entry?.meta.kind === 'symlink' && (pending.length > 0 || follow)) {
-        if (++links > MAX_LINKS) throw new TscComposeError('TSC_CP_LOOP', 'invalid', `too many levels of symbolic links in ${p}`);
+        if (++links > MAX_LINKS) throw new TscComposeError('TSC_CP_LOOP', `too many levels of symbolic links in ${p}`);
         const target = fs.readlinkSync(this.at(entry.layers[0] as number, [...out, part]));
         if (target.startsWith('/')) out.length = 0;
         pending = [...splitPath(target).parts, ...pending];
@@ -445,14 +445,14 @@ function openView(container: ContainerFilesystem | number): ContainerView {
   const c: ContainerFilesystem = typeof container === 'number' ? { pid: container, lowerDirs: [], upper: '' } : container;
   if (c.pid !== undefined && c.pid > 0) {
     const root = `/proc/${c.pid}/root`;
-    if (!fs.existsSync(root)) throw new TscComposeError('TSC_NOT_RUNNING', 'conflict', `process ${c.pid} of the container is gone`);
+    if (!fs.existsSync(root)) throw new TscComposeError('TSC_NOT_RUNNING', `process ${c.pid} of the container is gone`);
     // A reused pid of a host process would make the host's root look like the container's.
-    if (sameFile(root, '/')) throw new TscComposeError('TSC_CP_NOT_CONTAINER', 'conflict', `process ${c.pid} does not run in a container root`);
+    if (sameFile(root, '/')) throw new TscComposeError('TSC_CP_NOT_CONTAINER', `process ${c.pid} does not run in a container root`);
     return new KernelRootView(root);
   }
   if (c.lowerDirs.length > 0) return new LayeredView([c.upper, ...c.lowerDirs]);
   const root = c.rootfs ?? c.upper;
-  if (!root) throw new TscComposeError('TSC_CP_INVALID', 'invalid', 'a container without a pid needs its layers or its root directory');
+  if (!root) throw new TscComposeError('TSC_CP_INVALID', 'a container without a pid needs its layers or its root directory');
   return new KernelRootView(root);
 }
 

@@ -1,9 +1,8 @@
 /** Reading a container's log file: whole, or followed until the container exits. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as fs from 'node:fs';
 import { parseLogLine } from './process/shim.js';
 import type { LogRecord } from './process/shim.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Calls `onRecord` for every record, new ones as they come, until `done()` says the writer finished. */
 export async function followLog(file: string, done: () => boolean, onRecord: (r: LogRecord) => void, pollMs = 15): Promise<void> {

@@ -41,7 +41,7 @@ export function decideProcess(image: ImageRuntimeConfig, o: ProcessOverrides, se
   }
   const args = [...entrypoint, ...cmd];
   if (args.length === 0) {
-    throw new TscComposeError('TSC_NO_COMMAND', 'invalid', 'no command specified: the image has no Entrypoint or Cmd and the service sets no command', { service });
+    throw new TscComposeError('TSC_NO_COMMAND', 'no command specified: the image has no Entrypoint or Cmd and the service sets no command', { service });
   }
   const env = new Map<string, string>();
   for (const entry of image.Env ?? []) {

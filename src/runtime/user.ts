@@ -30,7 +30,7 @@ interface GroupEntry {
 
 export class UserResolutionError extends TscComposeError {
   constructor(message: string, service?: string) {
-    super('TSC_USER_UNKNOWN', 'invalid', message, { service });
+    super('TSC_USER_UNKNOWN', message, { service });
     this.name = 'UserResolutionError';
   }
 }

@@ -10,7 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { TscComposeError } from '../errors/index.js';
 import { readJsonFile, writeJsonAtomic } from '../util/atomic-file.js';
-import { MS_RDONLY, mountFs, unmountFs } from './sys/filesystem.js';
+import { mountFs, unmountFs } from '../sys/fs.js';
+import { MS } from '../sys/constants.js';
 
 export interface VolumeRecord {
   name: string;
@@ -32,7 +33,7 @@ export class VolumeStore {
 
   private dir(name: string): string {
     if (!VALID_NAME.test(name)) {
-      throw new TscComposeError('TSC_VOLUME_NAME', 'invalid', `invalid volume name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+      throw new TscComposeError('TSC_VOLUME_NAME', `invalid volume name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     }
     return path.join(this.root, name);
   }
@@ -56,7 +57,7 @@ export class VolumeStore {
     if (existing) return existing;
     const driver = spec.driver ?? 'local';
     if (driver !== 'local') {
-      throw new TscComposeError('TSC_VOLUME_DRIVER', 'unsupported', `volume "${name}": driver "${driver}" is not supported (only "local")`);
+      throw new TscComposeError('TSC_VOLUME_DRIVER', `volume "${name}": driver "${driver}" is not supported (only "local")`);
     }
     const dir = this.dir(name);
     const data = path.join(dir, '_data');
@@ -99,14 +100,14 @@ export class VolumeStore {
     const data = lowerDirs.length === 1 ? null : `lowerdir=${lowerDirs.join(':')}`;
     try {
       if (data === null) mountFs(lowerDirs[0] as string, mnt, null, 0x1000 /* MS_BIND */, null);
-      else mountFs('overlay', mnt, 'overlay', MS_RDONLY, data);
+      else mountFs('overlay', mnt, 'overlay', MS.RDONLY, data);
       try {
         const source = path.join(mnt, containerPath);
         const real = fs.realpathSync(source);
         // A path that resolves outside the image (a symlink to /) copies nothing.
         if (real.startsWith(`${mnt}/`) && fs.statSync(real).isDirectory()) {
           const r = spawnSync('cp', ['-a', '--', `${real}/.`, record.mountpoint], { encoding: 'utf8' });
-          if (r.status !== 0) throw new TscComposeError('TSC_VOLUME_COPY', 'internal', `copying ${containerPath} from the image into volume "${name}" failed: ${r.stderr}`);
+          if (r.status !== 0) throw new TscComposeError('TSC_VOLUME_COPY', `copying ${containerPath} from the image into volume "${name}" failed: ${r.stderr}`);
         }
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;

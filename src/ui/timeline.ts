@@ -3,14 +3,9 @@
  * and became ready, which dependency it waited for, and the critical path
  * (the chain of waits that decided when the last service was ready).
  */
-export interface TimelineEntry {
-  name: string;
-  createdAt?: number | undefined;
-  startedAt?: number | undefined;
-  healthyAt?: number | undefined;
-  exitedAt?: number | undefined;
-  waitedFor?: string[] | undefined;
-}
+import type { TimelineEntry } from '../events/timeline.js';
+
+export type { TimelineEntry };
 
 /**
  * When a service was ready for its dependents: healthy when it has a

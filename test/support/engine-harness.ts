@@ -5,6 +5,7 @@
  * host's resolver), and a teardown that stops the engine and removes every
  * container, network, sandbox and file it made.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -137,8 +138,6 @@ export class EngineHarness {
     fs.rmSync(this.root, { recursive: true, force: true });
   }
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000, stepMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import { libc } from '../../src/runtime/sys/libc.js';
+import { libc } from '../../src/sys/container-init.js';
 
 const CLONE_NEWNET = 0x40000000;
 

@@ -4,13 +4,15 @@
  * kills whatever is still running and removes every directory, also when a
  * test failed half way.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { makeBusyboxRootfs } from './busybox.js';
 import type { BusyboxRootfs } from './busybox.js';
-import { capabilitySets, spawnContainerProcess, readLogs, waitForExit, isAlive, readPidFile } from '../../src/runtime/process/index.js';
+import { isLiveProcess } from '../../src/sys/process.js';
+import { capabilitySets, spawnContainerProcess, readLogs, waitForExit, readPidFile } from '../../src/runtime/process/index.js';
 import type { ContainerProcess, ExitStatus, LogEntry, ProcessSpec, SpawnHooks, SpawnOptions } from '../../src/runtime/process/index.js';
 
 export const MASKED_PATHS = ['/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware'];
@@ -74,7 +76,7 @@ export function dockerLikeSpec(dir: string, lower: string, args: string[]): Proc
 async function killAndWait(spec: ProcessSpec): Promise<void> {
   const pids = readPidFile(path.join(spec.stateDir, 'pid'));
   if (!pids) return;
-  if (isAlive(pids.containerPid)) {
+  if (isLiveProcess(pids.containerPid)) {
     try {
       process.kill(pids.containerPid, 'SIGKILL');
     } catch {
@@ -82,7 +84,7 @@ async function killAndWait(spec: ProcessSpec): Promise<void> {
     }
   }
   await waitForExit(spec.statusFile, { monitorPid: pids.monitorPid, timeoutMs: 5000 });
-  for (let i = 0; i < 200 && isAlive(pids.monitorPid); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 200 && isLiveProcess(pids.monitorPid); i++) await sleep(10);
 }
 
 export async function processFixture(): Promise<ProcessFixture> {

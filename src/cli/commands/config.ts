@@ -1,9 +1,10 @@
 /** `tsc-compose config`: the normalized project, or parts of it, as docker compose prints them. */
 import * as fs from 'node:fs';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { flag, parseOptions, stringOption } from '../args.js';
 import { loadFromCli } from '../load.js';
 import { UsageError } from '../../errors/index.js';
+import { printWarnings } from '../../ui/warnings.js';
 import { renderProject } from '../../compose/render.js';
 import { listProfiles } from '../../compose/profiles.js';
 import type { LoadWarning } from '../../compose/context.js';
@@ -23,7 +24,6 @@ const OPTIONS = [
 ];
 
 export const command: Command = {
-  summary: 'Parse, resolve and render compose file in canonical format',
   usage:
     'tsc-compose config [OPTIONS] [SERVICE...]\n  --format yaml|json, --services, --volumes, --networks, --profiles, --images, -q/--quiet, --no-interpolate, --no-consistency, --environment, -o/--output FILE',
   async run(args, global, io) {
@@ -76,11 +76,4 @@ export const command: Command = {
 
 function lines(items: string[]): string {
   return items.length === 0 ? '' : `${items.join('\n')}\n`;
-}
-
-export function printWarnings(warnings: LoadWarning[], stderr: NodeJS.WritableStream): void {
-  for (const w of warnings) {
-    const where = w.location ? `${w.location.file}:${w.location.line}:${w.location.column}: ` : '';
-    stderr.write(`WARN[0000] ${where}${w.message}\n`);
-  }
 }

@@ -1,5 +1,5 @@
 /** `cp SERVICE:SRC DEST` / `cp SRC SERVICE:DEST`: files between the host and a running service container. */
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { parseOptions, stringOption } from '../args.js';
 import { TscComposeError, UsageError } from '../../errors/index.js';
 import { projectNameOnly, withEngine } from '../session.js';
@@ -14,7 +14,6 @@ function split(arg: string): { service?: string; path: string } {
 }
 
 export const command: Command = {
-  summary: 'Copy files/folders between a service container and the local filesystem',
   usage: 'tsc-compose cp [--index N] SERVICE:SRC_PATH DEST_PATH | SRC_PATH SERVICE:DEST_PATH',
   async run(args, global, io) {
     const { options, positionals } = parseOptions(args, [
@@ -32,11 +31,11 @@ export const command: Command = {
     const { name } = await projectNameOnly(global, io);
     const list = await withEngine((c) => c.json<ContainerSummary[]>('GET', `/v1/ps?project=${encodeURIComponent(name)}&all=1`));
     const c = list.find((x) => (x.Service === service || x.Name === service) && (x.Name === service || x.Number === index) && !x.OneOff);
-    if (!c) throw new TscComposeError('TSC_NO_CONTAINER', 'not-found', `service "${service}" has no container`, { service });
+    if (!c) throw new TscComposeError('TSC_NO_CONTAINER', `service "${service}" has no container`, { service });
     // A running container is reached through its root as the kernel shows it; a stopped one through its layers.
     const runtime = new Runtime(stateLayout(stateRoots()));
     const config = runtime.readConfig(c.ID);
-    if (!config) throw new TscComposeError('TSC_NO_CONTAINER', 'not-found', `container ${c.Name} has no configuration`, { service });
+    if (!config) throw new TscComposeError('TSC_NO_CONTAINER', `container ${c.Name} has no configuration`, { service });
     const paths = runtime.paths(c.ID);
     const running = runtime.isRunning(c.ID);
     const target = { ...(running ? { pid: runtime.state(c.ID)?.pid as number } : {}), lowerDirs: config.image.lowerDirs, upper: paths.upper, rootfs: paths.rootfs };

@@ -1,5 +1,5 @@
 /** `down`: stop and remove the project's containers and networks (volumes with -v, images with --rmi). */
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { flag, parseOptions, stringOption } from '../args.js';
 import { UsageError } from '../../errors/index.js';
 import { projectNameOnly, runStreamed, withEngine } from '../session.js';
@@ -12,7 +12,6 @@ const OPTIONS = [
 ];
 
 export const command: Command = {
-  summary: 'Stop and remove containers, networks',
   usage: 'tsc-compose down [-v] [--rmi all|local] [--remove-orphans] [-t S]',
   async run(args, global, io) {
     const { options } = parseOptions(args, OPTIONS);

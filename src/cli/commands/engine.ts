@@ -1,8 +1,9 @@
 /** `engine run|status|stop|logs|install`: the per-host engine the other commands start on demand. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { flag, parseOptions } from '../args.js';
 import { UsageError } from '../../errors/index.js';
 import { EngineClient } from '../engine-client.js';
@@ -22,7 +23,6 @@ WantedBy=multi-user.target
 `;
 
 export const command: Command = {
-  summary: 'Manage the tsc-compose engine',
   usage: 'tsc-compose engine run|status|stop|logs [-f]|install',
   async run(args, _global, io) {
     const [sub, ...rest] = args;
@@ -66,7 +66,7 @@ export const command: Command = {
           } catch {
             break;
           }
-          await new Promise((r) => setTimeout(r, 10));
+          await sleep(10);
         }
         return 0;
       }
@@ -78,7 +78,7 @@ export const command: Command = {
         if (flag(options, 'follow')) {
           let offset = fs.statSync(file).size;
           for (;;) {
-            await new Promise((r) => setTimeout(r, 200));
+            await sleep(200);
             const size = fs.statSync(file).size;
             if (size > offset) {
               const fd = fs.openSync(file, 'r');

@@ -1,7 +1,7 @@
 /** `tsc-compose exec SERVICE|CONTAINER COMMAND...`: a process inside a running container; its exit code becomes ours. */
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { flag, listOption, parseOptions, stringOption } from '../args.js';
-import { openHost } from '../host.js';
+import { openHost } from '../../engine/host.js';
 import { TscComposeError, UsageError } from '../../errors/index.js';
 import { resolveUser } from '../../runtime/user.js';
 import { loadFromCli } from '../load.js';
@@ -19,7 +19,6 @@ const OPTIONS = [
 ];
 
 export const command: Command = {
-  summary: 'Execute a command in a running container',
   usage: 'tsc-compose exec [-u USER] [-w DIR] [-e K=V]... [-T] SERVICE|CONTAINER COMMAND [ARGS...]',
   async run(args, global, _io) {
     const { options, positionals } = parseOptions(args, OPTIONS, true);
@@ -45,7 +44,7 @@ export const command: Command = {
       );
     let container = ofService.find((c) => c.labels['com.docker.compose.oneoff'] !== 'True' && Number(c.labels['com.docker.compose.container-number'] ?? 1) === index) ?? ofService[0];
     container ??= running.find((c) => c.name === target) ?? running.find((c) => c.id === target || (target.length >= 12 && c.id.startsWith(target)));
-    if (!container) throw new TscComposeError('TSC_NOT_RUNNING', 'not-found', `service "${target}" is not running`);
+    if (!container) throw new TscComposeError('TSC_NOT_RUNNING', `service "${target}" is not running`);
     const env = [...container.env];
     for (const e of listOption(options, 'env')) {
       const key = e.split('=')[0] as string;

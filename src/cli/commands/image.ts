@@ -1,9 +1,9 @@
 /** `tsc-compose image import|ls|rm|inspect` and `tsc-compose images`. */
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { flag, listOption, parseOptions } from '../args.js';
-import { openHost } from '../host.js';
+import { openHost } from '../../engine/host.js';
 import { TscComposeError, UsageError } from '../../errors/index.js';
 import type { ImageRuntimeConfig } from '../../image/oci.js';
 import { familiarReference, parseReference } from '../../image/reference.js';
@@ -60,7 +60,6 @@ function size(bytes: number): string {
 }
 
 export const command: Command = {
-  summary: 'Manage images: import, load, save, ls, rm, prune, inspect',
   usage:
     'tsc-compose image import [--change INSTRUCTION]... TARBALL NAME[:TAG] | image load [-i FILE|DIR] [-q] [--platform OS/ARCH] [--name REPO[:TAG]] | image save [-o FILE] IMAGE... | image ls [-q] | image rm REF... | image prune [-a] [-f] | image inspect REF',
   async run(args, _global, io) {
@@ -141,7 +140,7 @@ export const command: Command = {
         for (const ref of rest) {
           // A stopped container still needs its image's layers to start again.
           const inUse = host.runtime.list().find((c) => c.image.reference === host.images.get(ref).reference);
-          if (inUse) throw new TscComposeError('TSC_IMAGE_IN_USE', 'conflict', `unable to remove image ${ref}: container ${inUse.name} is using it`);
+          if (inUse) throw new TscComposeError('TSC_IMAGE_IN_USE', `unable to remove image ${ref}: container ${inUse.name} is using it`);
           const removed = host.images.remove(ref);
           io.stdout.write(`Untagged: ${familiarReference(parseReference(removed.reference))}\n`);
         }

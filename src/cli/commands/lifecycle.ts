@@ -1,5 +1,5 @@
 /** start, stop, restart, kill, pause, unpause, rm: the engine acts on the project's containers (in dependency order where it matters). */
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { flag, parseOptions, stringOption } from '../args.js';
 import type { OptionSpec } from '../args.js';
 import { UsageError } from '../../errors/index.js';
@@ -8,7 +8,6 @@ import type { ActionRequest, ContainerAction, ContainerSummary } from '../../eng
 
 interface Verb {
   action: ContainerAction;
-  summary: string;
   usage: string;
   options: OptionSpec[];
   title: string;
@@ -17,15 +16,14 @@ interface Verb {
 const TIMEOUT: OptionSpec = { name: 'timeout', short: 't', type: 'string' };
 
 const VERBS: Record<string, Verb> = {
-  start: { action: 'start', summary: 'Start services', usage: 'tsc-compose start [SERVICE...]', options: [{ name: 'wait', type: 'boolean' }], title: 'Starting' },
-  stop: { action: 'stop', summary: 'Stop services', usage: 'tsc-compose stop [-t S] [SERVICE...]', options: [TIMEOUT], title: 'Stopping' },
-  restart: { action: 'restart', summary: 'Restart service containers', usage: 'tsc-compose restart [-t S] [--no-deps] [SERVICE...]', options: [TIMEOUT, { name: 'no-deps', type: 'boolean' }], title: 'Restarting' },
-  kill: { action: 'kill', summary: 'Force stop service containers', usage: 'tsc-compose kill [-s SIGNAL] [--remove-orphans] [SERVICE...]', options: [{ name: 'signal', short: 's', type: 'string' }, { name: 'remove-orphans', type: 'boolean' }], title: 'Killing' },
-  pause: { action: 'pause', summary: 'Pause services', usage: 'tsc-compose pause [SERVICE...]', options: [], title: 'Pausing' },
-  unpause: { action: 'unpause', summary: 'Unpause services', usage: 'tsc-compose unpause [SERVICE...]', options: [], title: 'Unpausing' },
+  start: { action: 'start', usage: 'tsc-compose start [SERVICE...]', options: [{ name: 'wait', type: 'boolean' }], title: 'Starting' },
+  stop: { action: 'stop', usage: 'tsc-compose stop [-t S] [SERVICE...]', options: [TIMEOUT], title: 'Stopping' },
+  restart: { action: 'restart', usage: 'tsc-compose restart [-t S] [--no-deps] [SERVICE...]', options: [TIMEOUT, { name: 'no-deps', type: 'boolean' }], title: 'Restarting' },
+  kill: { action: 'kill', usage: 'tsc-compose kill [-s SIGNAL] [--remove-orphans] [SERVICE...]', options: [{ name: 'signal', short: 's', type: 'string' }, { name: 'remove-orphans', type: 'boolean' }], title: 'Killing' },
+  pause: { action: 'pause', usage: 'tsc-compose pause [SERVICE...]', options: [], title: 'Pausing' },
+  unpause: { action: 'unpause', usage: 'tsc-compose unpause [SERVICE...]', options: [], title: 'Unpausing' },
   rm: {
     action: 'rm',
-    summary: 'Removes stopped service containers',
     usage: 'tsc-compose rm [-f] [-s] [-v] [SERVICE...]',
     options: [
       { name: 'force', short: 'f', type: 'boolean' },
@@ -40,7 +38,6 @@ const VERBS: Record<string, Verb> = {
 export function lifecycleCommand(verb: string): Command {
   const v = VERBS[verb] as Verb;
   return {
-    summary: v.summary,
     usage: v.usage,
     async run(args, global, io) {
       const { options, positionals } = parseOptions(args, v.options);

@@ -1,6 +1,6 @@
 /** `tsc-compose login [-u USER] [-p PASS | --password-stdin] [SERVER]` and `logout [SERVER]`, in docker's config.json. */
 import * as fs from 'node:fs';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { flag, parseOptions, stringOption } from '../args.js';
 import { UsageError } from '../../errors/index.js';
 import { CredentialStore } from '../../image/registry/credentials.js';
@@ -11,7 +11,6 @@ function server(positionals: string[]): string {
 }
 
 export const command: Command = {
-  summary: 'Log in to a registry',
   usage: 'tsc-compose login [-u USER] [-p PASSWORD | --password-stdin] [SERVER]',
   async run(args, _global, io) {
     const { options, positionals } = parseOptions(args, [
@@ -30,7 +29,6 @@ export const command: Command = {
 };
 
 export const logout: Command = {
-  summary: 'Log out from a registry',
   usage: 'tsc-compose logout [SERVER]',
   async run(args, _global, io) {
     const target = server(args);

@@ -1,5 +1,5 @@
 /** `logs`: the services' output, merged; with -f it follows restarts and new containers. */
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { flag, parseOptions, stringOption } from '../args.js';
 import { UsageError } from '../../errors/index.js';
 import { projectNameOnly, withEngine } from '../session.js';
@@ -18,7 +18,6 @@ const OPTIONS = [
 ];
 
 export const command: Command = {
-  summary: 'View output from containers',
   usage: 'tsc-compose logs [-f] [--tail N] [--since T] [--until T] [-t] [--no-color] [--no-log-prefix] [SERVICE...]',
   async run(args, global, io) {
     const { options, positionals } = parseOptions(args, OPTIONS);

@@ -1,5 +1,5 @@
 /** `network ls|inspect|prune`: the engine's bridge networks. */
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { flag, parseOptions, stringOption } from '../args.js';
 import { TscComposeError, UsageError } from '../../errors/index.js';
 import { withEngine } from '../session.js';
@@ -9,7 +9,6 @@ import { formatTable } from '../../ui/table.js';
 type NetworkInfo = ReturnType<Engine['networks']>[number];
 
 export const command: Command = {
-  summary: 'Manage networks',
   usage: 'tsc-compose network ls [-q] [--format table|json] | inspect NAME... | prune [-f]',
   async run(args, _global, io) {
     const [sub, ...rest] = args;
@@ -32,7 +31,7 @@ export const command: Command = {
           const list = await client.json<NetworkInfo[]>('GET', '/v1/networks');
           const out = rest.map((name) => {
             const n = list.find((x) => x.Name === name || x.Id === name);
-            if (!n) throw new TscComposeError('TSC_NO_SUCH_NETWORK', 'not-found', `no such network: ${name}`);
+            if (!n) throw new TscComposeError('TSC_NO_SUCH_NETWORK', `no such network: ${name}`);
             return n;
           });
           io.stdout.write(`${JSON.stringify(out, null, 4)}\n`);

@@ -1,5 +1,5 @@
 /** `ps`: the project's containers, as a table or Docker's JSON fields. */
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { flag, listOption, parseOptions, stringOption } from '../args.js';
 import { UsageError } from '../../errors/index.js';
 import { projectNameOnly, withEngine } from '../session.js';
@@ -24,7 +24,6 @@ export function formatPorts(c: ContainerSummary): string {
 }
 
 export const command: Command = {
-  summary: 'List containers',
   usage: 'tsc-compose ps [-a] [--format table|json] [--services] [--status S] [-q] [SERVICE...]',
   async run(args, global, io) {
     const { options, positionals } = parseOptions(args, OPTIONS);

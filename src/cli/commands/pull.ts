@@ -1,16 +1,15 @@
 /** `tsc-compose pull [SERVICE...]`: the services' images, from their registries, into the local store. */
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { flag, parseOptions } from '../args.js';
 import { loadFromCli } from '../load.js';
-import { openHost } from '../host.js';
-import { printWarnings } from './config.js';
+import { openHost } from '../../engine/host.js';
+import { printWarnings } from '../../ui/warnings.js';
 import { TscComposeError } from '../../errors/index.js';
 import { registryClientFromEnv } from '../../engine/images.js';
 import { pullImage } from '../../image/pull.js';
 import { createPullProgress } from './pull-progress.js';
 
 export const command: Command = {
-  summary: 'Pull service images',
   usage: 'tsc-compose pull [--quiet] [--ignore-pull-failures] [--policy always|missing] [SERVICE...]',
   async run(args, global, io) {
     const { options, positionals } = parseOptions(args, [

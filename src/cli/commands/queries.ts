@@ -1,5 +1,6 @@
 /** Read-only views through the engine: ls, events, wait, port, top, stats. */
-import type { Command } from '../main.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Command } from '../command.js';
 import { flag, parseOptions, stringOption } from '../args.js';
 import { TscComposeError, UsageError } from '../../errors/index.js';
 import { projectNameOnly, withEngine } from '../session.js';
@@ -8,7 +9,6 @@ import { formatTable } from '../../ui/table.js';
 import type { ContainerStatsSample } from '../../engine/daemon/stats.js';
 
 export const ls: Command = {
-  summary: 'List running compose projects',
   usage: 'tsc-compose ls [-a] [--format table|json] [-q]',
   async run(args, _global, io) {
     const { options } = parseOptions(args, [
@@ -26,7 +26,6 @@ export const ls: Command = {
 };
 
 export const events: Command = {
-  summary: 'Receive real time events from containers',
   usage: 'tsc-compose events [--json] [SERVICE...]',
   async run(args, global, io) {
     const { options, positionals } = parseOptions(args, [{ name: 'json', type: 'boolean' }]);
@@ -58,7 +57,6 @@ export const events: Command = {
 };
 
 export const wait: Command = {
-  summary: 'Block until containers of all (or specified) services stop.',
   usage: 'tsc-compose wait [--down-project] SERVICE...',
   async run(args, global, io) {
     const { options, positionals } = parseOptions(args, [{ name: 'down-project', type: 'boolean' }]);
@@ -68,13 +66,13 @@ export const wait: Command = {
       let code = 0;
       for (;;) {
         const list = (await client.json<ContainerSummary[]>('GET', `/v1/ps?project=${encodeURIComponent(name)}&all=1`)).filter((c) => positionals.includes(c.Service) && !c.OneOff);
-        if (list.length === 0) throw new TscComposeError('TSC_NO_CONTAINER', 'not-found', `no containers for ${positionals.join(', ')}`);
+        if (list.length === 0) throw new TscComposeError('TSC_NO_CONTAINER', `no containers for ${positionals.join(', ')}`);
         if (list.every((c) => c.State === 'exited' || c.State === 'created' || c.State === 'dead')) {
           code = list[0]?.ExitCode ?? 0;
           for (const c of list) io.stdout.write(`${c.ExitCode}\n`);
           break;
         }
-        await new Promise((r) => setTimeout(r, 100));
+        await sleep(100);
       }
       if (flag(options, 'down-project')) {
         for await (const m of client.stream('POST', '/v1/down', { projectName: name, options: {} })) void m;
@@ -85,7 +83,6 @@ export const wait: Command = {
 };
 
 export const port: Command = {
-  summary: 'Print the public port for a port binding',
   usage: 'tsc-compose port [--protocol tcp|udp] [--index N] SERVICE PRIVATE_PORT',
   async run(args, global, io) {
     const { options, positionals } = parseOptions(args, [
@@ -99,9 +96,9 @@ export const port: Command = {
     const { name } = await projectNameOnly(global, io);
     const list = await withEngine((c) => c.json<ContainerSummary[]>('GET', `/v1/ps?project=${encodeURIComponent(name)}`));
     const c = list.find((x) => x.Service === service && x.Number === index && !x.OneOff);
-    if (!c) throw new TscComposeError('TSC_NOT_RUNNING', 'not-found', `service "${service}" is not running`, { service });
+    if (!c) throw new TscComposeError('TSC_NOT_RUNNING', `service "${service}" is not running`, { service });
     const p = c.Publishers.find((x) => x.TargetPort === Number(privatePort) && x.Protocol === protocol && x.PublishedPort > 0);
-    if (!p) throw new TscComposeError('TSC_PORT_NOT_PUBLISHED', 'not-found', `no port ${privatePort}/${protocol} published for service "${service}"`, { service });
+    if (!p) throw new TscComposeError('TSC_PORT_NOT_PUBLISHED', `no port ${privatePort}/${protocol} published for service "${service}"`, { service });
     io.stdout.write(`${p.URL}:${p.PublishedPort}\n`);
     return 0;
   },
@@ -119,7 +116,6 @@ function formatBytes(n: number): string {
 }
 
 export const stats: Command = {
-  summary: 'Display a live stream of container(s) resource usage statistics',
   usage: 'tsc-compose stats [--no-stream] [--format table|json] [SERVICE...]',
   async run(args, global, io) {
     const { options, positionals } = parseOptions(args, [
@@ -141,7 +137,7 @@ export const stats: Command = {
       process.on('SIGINT', onSigint);
       try {
         for (;;) {
-          await new Promise((r) => setTimeout(r, 500));
+          await sleep(500);
           const current = await sample();
           const rows = current.map((s) => {
             const before = previous.find((p) => p.ID === s.ID);

@@ -1,5 +1,5 @@
 /** `tsc-compose run`: one container for a service, in the foreground; its exit code becomes ours. */
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { flag, listOption, parseOptions, stringOption } from '../args.js';
 import { TscComposeError, UsageError } from '../../errors/index.js';
 import type { RunOverrides } from '../../engine/service-container.js';
@@ -8,6 +8,7 @@ import { Runtime } from '../../runtime/container.js';
 import { stateLayout, stateRoots } from '../../state/roots.js';
 import { followLog } from '../../runtime/logs.js';
 import { splitShellWords } from '../../util/shell-words.js';
+import { printWarnings } from '../../ui/warnings.js';
 
 const OPTIONS = [
   { name: 'rm', type: 'boolean' as const },
@@ -26,7 +27,6 @@ const OPTIONS = [
 ];
 
 export const command: Command = {
-  summary: 'Run a one-off command on a service',
   usage: 'tsc-compose run [--rm] [-d] [-e K=V]... [-u USER] [-w DIR] [--entrypoint CMD] [--name NAME] [-T] SERVICE [COMMAND [ARGS...]]',
   async run(args, global, io) {
     const { options, positionals } = parseOptions(args, OPTIONS, true);
@@ -34,7 +34,7 @@ export const command: Command = {
     if (!serviceName) throw new UsageError('run requires a SERVICE');
     const ref = await loadProjectRef(global, io);
     const service = ref.project.services[serviceName];
-    if (!service) throw new TscComposeError('TSC_NO_SUCH_SERVICE', 'not-found', `no such service: ${serviceName}`);
+    if (!service) throw new TscComposeError('TSC_NO_SUCH_SERVICE', `no such service: ${serviceName}`);
     const environment: Record<string, string> = {};
     for (const e of listOption(options, 'env')) {
       const i = e.indexOf('=');
@@ -73,7 +73,7 @@ export const command: Command = {
       }
       const runtime = new Runtime(stateLayout(stateRoots()));
       const config = runtime.readConfig(created.id);
-      if (!config) throw new TscComposeError('TSC_NO_SUCH_CONTAINER', 'not-found', `container ${created.name} vanished`);
+      if (!config) throw new TscComposeError('TSC_NO_SUCH_CONTAINER', `container ${created.name} vanished`);
       // Like docker compose run: a terminal when ours is one (or -t, or tty: true), none with -T; stdin attached.
       const ourTerminal = process.stdin.isTTY === true && process.stdout.isTTY === true;
       const useTty = !flag(options, 'no-TTY') && (flag(options, 'tty') || service.tty === true || ourTerminal);
@@ -86,7 +86,7 @@ export const command: Command = {
           useTty ? { stdin: process.stdin, terminal: { rows: process.stdout.rows ?? 24, cols: process.stdout.columns ?? 80, output: process.stdout } } : { stdin: process.stdin },
         );
         consoleDone = started.consoleDone;
-        for (const w of started.warnings) io.stderr.write(`WARN[0000] ${serviceName}: ${w}\n`);
+        printWarnings(started.warnings.map((w) => `${serviceName}: ${w}`), io.stderr);
         await client.json('POST', '/v1/adopt', { id: created.id });
       } catch (err) {
         await removeIt().catch(() => undefined);

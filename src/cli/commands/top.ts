@@ -1,5 +1,5 @@
 /** `top [SERVICE...]`: the running processes of each container, from its cgroup. */
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { parseOptions } from '../args.js';
 import { projectNameOnly, withEngine } from '../session.js';
 import type { ContainerSummary } from '../../engine/api/protocol.js';
@@ -9,7 +9,6 @@ import { listContainerProcesses } from '../../runtime/top.js';
 import { formatTable } from '../../ui/table.js';
 
 export const command: Command = {
-  summary: 'Display the running processes',
   usage: 'tsc-compose top [SERVICE...]',
   async run(args, global, io) {
     const { positionals } = parseOptions(args, []);

@@ -3,7 +3,8 @@
  * with `service-1  | ` prefixes until every container has exited or Ctrl-C
  * (first: graceful stop, second: kill). `create` is `up --no-start`.
  */
-import type { Command, CommandIO } from '../main.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Command, CommandIO } from '../command.js';
 import { flag, listOption, parseOptions, stringOption } from '../args.js';
 import type { GlobalOptions } from '../global-options.js';
 import { UsageError } from '../../errors/index.js';
@@ -59,7 +60,6 @@ function seconds(value: string | undefined, option: string): number | undefined 
 
 export function upCommand(noStart: boolean): Command {
   return {
-    summary: noStart ? 'Creates containers for a service' : 'Create and start containers',
     usage: noStart
       ? 'tsc-compose create [--force-recreate] [--no-recreate] [--pull P] [--scale S=N] [--remove-orphans] [SERVICE...]'
       : 'tsc-compose up [-d] [--wait] [--wait-timeout S] [--dry-run] [--force-recreate] [--no-recreate] [--no-deps] [--scale S=N] [--remove-orphans] [--abort-on-container-exit] [--exit-code-from S] [--attach S] [--no-attach S] [-t S] [--pull P] [SERVICE...]',
@@ -157,7 +157,7 @@ async function attach(client: EngineClient, ref: ProjectRef, global: GlobalOptio
     // The engine reads log files every 20 ms: 300 ms after the stop, and as long as lines keep coming (at most 1.5 s).
     const stoppedAt = Date.now();
     const deadline = stoppedAt + 1500;
-    while (Date.now() < deadline && (Date.now() - stoppedAt < 300 || Date.now() - lastLogAt < 200)) await new Promise((r) => setTimeout(r, 50));
+    while (Date.now() < deadline && (Date.now() - stoppedAt < 300 || Date.now() - lastLogAt < 200)) await sleep(50);
     controller.abort();
   };
   const onSignal = (): void => {
@@ -197,7 +197,7 @@ async function attach(client: EngineClient, ref: ProjectRef, global: GlobalOptio
     const onDie = async (service: string, name: string, code: number): Promise<boolean> => {
       exitCodes.set(service, code);
       // Give the log reader a moment to print the last lines before the exit line.
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
       if (shown(service)) io.stdout.write(`${name} exited with code ${code}\n`);
       if (!stopping && (opts.abort || (opts.abortOnFailure && code !== 0))) {
         stopping = true;
@@ -216,7 +216,7 @@ async function attach(client: EngineClient, ref: ProjectRef, global: GlobalOptio
     for await (const m of events) {
       if (m.type !== 'event' || m.event.type !== 'die') continue;
       if (await onDie(m.event.service, m.event.name, Number(m.event.attributes['exitCode'] ?? 0))) return;
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
       if (await check()) return;
     }
   })().catch(() => undefined);

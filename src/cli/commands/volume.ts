@@ -1,8 +1,8 @@
 /** `volume ls|inspect|rm|prune|create`: named volumes (a volume a container uses is never removed). */
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { flag, parseOptions, stringOption } from '../args.js';
 import { TscComposeError, UsageError } from '../../errors/index.js';
-import { openHost } from '../host.js';
+import { openHost } from '../../engine/host.js';
 import { formatTable } from '../../ui/table.js';
 import { projectNameOnly } from '../session.js';
 
@@ -14,7 +14,6 @@ function usersOf(host: ReturnType<typeof openHost>, mountpoint: string): string[
 }
 
 export const command: Command = {
-  summary: 'Manage volumes',
   usage: 'tsc-compose volume ls [-q] [--format table|json] | inspect NAME... | rm [-f] NAME... | prune [-a] [-f] | create NAME',
   async run(args, global, io) {
     const [sub, ...rest] = args;
@@ -42,7 +41,7 @@ export const command: Command = {
         if (rest.length === 0) throw new UsageError('volume inspect requires at least one NAME');
         const out = rest.map((name) => {
           const v = host.volumes.get(name);
-          if (!v) throw new TscComposeError('TSC_NO_SUCH_VOLUME', 'not-found', `no such volume: ${name}`);
+          if (!v) throw new TscComposeError('TSC_NO_SUCH_VOLUME', `no such volume: ${name}`);
           return { Name: v.name, Driver: v.driver, Mountpoint: v.mountpoint, Labels: v.labels, Options: v.options, CreatedAt: v.createdAt, Scope: 'local' };
         });
         io.stdout.write(`${JSON.stringify(out, null, 4)}\n`);
@@ -62,9 +61,9 @@ export const command: Command = {
         if (positionals.length === 0) throw new UsageError('volume rm requires at least one NAME');
         for (const name of positionals) {
           const v = host.volumes.get(name);
-          if (!v) throw new TscComposeError('TSC_NO_SUCH_VOLUME', 'not-found', `no such volume: ${name}`);
+          if (!v) throw new TscComposeError('TSC_NO_SUCH_VOLUME', `no such volume: ${name}`);
           const users = usersOf(host, v.mountpoint);
-          if (users.length > 0) throw new TscComposeError('TSC_VOLUME_IN_USE', 'conflict', `volume ${name} is in use by ${users.join(', ')}`);
+          if (users.length > 0) throw new TscComposeError('TSC_VOLUME_IN_USE', `volume ${name} is in use by ${users.join(', ')}`);
         }
         for (const name of positionals) {
           host.volumes.remove(name);

@@ -17,6 +17,7 @@
 import * as posixPath from 'node:path/posix';
 import { isIP } from 'node:net';
 import { ComposeFileError } from '../../errors/index.js';
+import type { ErrorCode } from '../../errors/index.js';
 import type { ComposeTree, LoadContext, VariableLookup } from '../context.js';
 import type { PathSegment } from '../positions.js';
 import { formatKeyPath } from '../positions.js';
@@ -51,7 +52,7 @@ class Run {
     readonly root: ComposeTree,
   ) {}
 
-  fail(path: Path, message: string, code = 'TSC_SPEC_INVALID'): never {
+  fail(path: Path, message: string, code: ErrorCode = 'TSC_SPEC_INVALID'): never {
     const keyPath = formatKeyPath(path);
     throw new ComposeFileError(code, keyPath === '' ? message : `${keyPath} ${message}`, {
       location: this.ctx.positions.locate(this.root, path),

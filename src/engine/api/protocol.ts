@@ -5,13 +5,48 @@
  */
 import type { Project } from '../../compose/model.js';
 import type { ProgressEvent } from '../../events/progress.js';
-import type { TimelineEntry } from '../../ui/timeline.js';
+import type { TimelineEntry } from '../../events/timeline.js';
+import { SyscallError, TscComposeError, fromSystemError, isErrorCode, isTscComposeError } from '../../errors/index.js';
+import type { SourceLocation } from '../../errors/index.js';
 
+/** An error as it crosses the socket: everything the CLI needs to print it as the engine would. */
 export interface SerializedError {
   code: string;
   category: string;
   message: string;
   service?: string | undefined;
+  location?: SourceLocation | undefined;
+  keyPath?: string | undefined;
+  /** A failed system call: which, and its errno (the name is in the code). */
+  syscall?: string | undefined;
+  errno?: number | undefined;
+}
+
+/** The engine's side: any thrown value becomes a SerializedError (a system error keeps its errno; anything else is internal). */
+export function serializeError(raw: unknown): SerializedError {
+  const err = fromSystemError(raw) ?? raw;
+  if (!isTscComposeError(err)) return { code: 'TSC_INTERNAL', category: 'internal', message: err instanceof Error ? err.message : String(err) };
+  return {
+    code: err.code,
+    category: err.category,
+    message: err.message,
+    ...(err.service ? { service: err.service } : {}),
+    ...(err.location ? { location: err.location } : {}),
+    ...(err.keyPath ? { keyPath: err.keyPath } : {}),
+    ...(err instanceof SyscallError ? { syscall: err.syscall, errno: err.errno } : {}),
+  };
+}
+
+/** The CLI's side: the same error again, as a typed one (a code this CLI does not know is an internal error). */
+export function deserializeError(e: SerializedError): TscComposeError {
+  const context = { service: e.service, location: e.location, keyPath: e.keyPath };
+  if (e.syscall !== undefined && e.errno !== undefined) {
+    const err = new SyscallError(e.syscall, e.errno, '', context);
+    err.message = e.message;
+    return err;
+  }
+  if (isErrorCode(e.code)) return new TscComposeError(e.code, e.message, context);
+  return new TscComposeError('TSC_INTERNAL', `${e.code}: ${e.message}`, context);
 }
 
 export interface EngineEvent {

@@ -8,14 +8,14 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { openHost } from '../../cli/host.js';
+import { openHost } from '../host.js';
 import { Engine } from '../engine.js';
 import { createApiServer, listenOnSocket } from './server.js';
 import { NetworkHost } from '../../network/host/index.js';
 import { DnsRecords } from '../../network/dns/records.js';
 import { DnsServer, upstreamsFromResolvConf } from '../../network/dns/server.js';
 import { TscComposeError } from '../../errors/index.js';
-import { VERSION } from '../../cli/version.js';
+import { VERSION } from '../../util/version.js';
 import { enginePaths } from './paths.js';
 
 function isSocketAlive(socketPath: string): Promise<boolean> {
@@ -43,7 +43,7 @@ export async function runEngine(): Promise<void> {
   const host = openHost();
   const paths = enginePaths(host.layout);
   fs.mkdirSync(paths.dataDir, { recursive: true, mode: 0o700 });
-  if (await isSocketAlive(paths.socket)) throw new TscComposeError('TSC_ENGINE_RUNNING', 'conflict', `an engine is already running (${paths.socket})`);
+  if (await isSocketAlive(paths.socket)) throw new TscComposeError('TSC_ENGINE_RUNNING', `an engine is already running (${paths.socket})`);
   fs.rmSync(paths.socket, { force: true });
   const logStream = fs.createWriteStream(paths.log, { flags: 'a' });
   const log = (message: string): void => {

@@ -5,8 +5,8 @@
 import * as http from 'node:http';
 import * as fs from 'node:fs';
 import type { Engine } from '../engine.js';
-import { serializeError } from '../engine.js';
 import type { ActionRequest, DownOptions, LogsQuery, ProjectRef, StreamMessage, UpOptions } from '../api/protocol.js';
+import { serializeError } from '../api/protocol.js';
 import { streamLogs } from './logs-stream.js';
 import { containerStats } from './stats.js';
 

@@ -21,14 +21,14 @@ import { decompressedStream } from '../unpack/unpack-layer.js';
 
 export class UnsafeArchiveError extends TscComposeError {
   constructor(readonly entry: string, reason: string, what: string) {
-    super('TSC_IMAGE_ARCHIVE_UNSAFE', 'invalid', `${what}: entry "${entry}": ${reason}`);
+    super('TSC_IMAGE_ARCHIVE_UNSAFE', `${what}: entry "${entry}": ${reason}`);
     this.name = 'UnsafeArchiveError';
   }
 }
 
 export class ArchiveFormatError extends TscComposeError {
   constructor(message: string) {
-    super('TSC_IMAGE_ARCHIVE_INVALID', 'invalid', message);
+    super('TSC_IMAGE_ARCHIVE_INVALID', message);
     this.name = 'ArchiveFormatError';
   }
 }

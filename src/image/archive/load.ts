@@ -98,7 +98,7 @@ async function openInput(store: ImageStore, input: LoadInput): Promise<ArchiveFi
   try {
     st = fs.statSync(input.path);
   } catch {
-    throw new TscComposeError('TSC_FILE_NOT_FOUND', 'not-found', `open ${input.path}: no such file or directory`);
+    throw new TscComposeError('TSC_FILE_NOT_FOUND', `open ${input.path}: no such file or directory`);
   }
   const what = `archive ${input.path}`;
   if (st.isDirectory()) return directoryFiles(input.path, what);
@@ -125,7 +125,6 @@ export function planImages(files: ArchiveFiles, options: LoadOptions): ImagePlan
     if (p.names.length === 0) {
       throw new TscComposeError(
         'TSC_IMAGE_LOAD_UNNAMED',
-        'invalid',
         `${files.what}: image ${p.manifestDigest} has no name in the archive; load it with --name REPOSITORY[:TAG]`,
       );
     }
@@ -145,7 +144,7 @@ function verifiedBlob(files: ArchiveFiles, desc: Descriptor, what: string): Arch
   if (!file) throw new ArchiveFormatError(`${files.what}: ${what}: blob ${desc.digest} is missing from the archive`);
   if (file.digest !== desc.digest) throw new DigestMismatchError(desc.digest, file.digest, `${files.what}: ${name}`);
   if (typeof desc.size === 'number' && file.size !== desc.size) {
-    throw new TscComposeError('TSC_IMAGE_SIZE_MISMATCH', 'invalid', `${files.what}: ${name}: size mismatch: expected ${desc.size} bytes, got ${file.size}`);
+    throw new TscComposeError('TSC_IMAGE_SIZE_MISMATCH', `${files.what}: ${name}: size mismatch: expected ${desc.size} bytes, got ${file.size}`);
   }
   return file;
 }
@@ -197,10 +196,10 @@ function planOciLayout(files: ArchiveFiles, want: Platform, options: LoadOptions
 
 function planManifest(files: ArchiveFiles, bytes: Buffer, digest: string, mediaType: string | undefined, label: string): ImagePlan {
   if (mediaType === MEDIA_TYPES.dockerManifestV1 || mediaType === MEDIA_TYPES.dockerManifestV1Signed) {
-    throw new TscComposeError('TSC_IMAGE_UNSUPPORTED', 'unsupported', `${label}: Docker image manifest schema 1 is not supported`);
+    throw new TscComposeError('TSC_IMAGE_UNSUPPORTED', `${label}: Docker image manifest schema 1 is not supported`);
   }
   if (mediaType !== undefined && mediaType !== MEDIA_TYPES.ociManifest && mediaType !== MEDIA_TYPES.dockerManifest) {
-    throw new TscComposeError('TSC_IMAGE_UNSUPPORTED', 'unsupported', `${label}: unsupported manifest media type "${mediaType}"`);
+    throw new TscComposeError('TSC_IMAGE_UNSUPPORTED', `${label}: unsupported manifest media type "${mediaType}"`);
   }
   const manifest = JSON.parse(bytes.toString('utf8')) as ImageManifest;
   if (!manifest.config || !Array.isArray(manifest.layers)) throw new ArchiveFormatError(`${label}: not an image manifest`);

@@ -32,7 +32,7 @@ interface SavedImage {
 const ENTRY_TIME = new Date(0);
 
 function collect(store: ImageStore, references: string[]): SavedImage[] {
-  if (references.length === 0) throw new TscComposeError('TSC_USAGE', 'invalid', 'image save needs at least one image');
+  if (references.length === 0) throw new TscComposeError('TSC_USAGE', 'image save needs at least one image');
   const byManifest = new Map<string, SavedImage>();
   for (const ref of references) {
     const record = store.get(ref);
@@ -45,7 +45,7 @@ function collect(store: ImageStore, references: string[]): SavedImage[] {
     const manifest = JSON.parse(bytes.toString('utf8')) as ImageManifest;
     for (const d of [manifest.config.digest, ...manifest.layers.map((l) => l.digest)]) {
       if (!store.content.has(d)) {
-        throw new TscComposeError('TSC_IMAGE_BLOB_NOT_FOUND', 'not-found', `image ${familiarReference(parseReference(record.reference))}: blob ${d} is missing from the store; pull the image again`);
+        throw new TscComposeError('TSC_IMAGE_BLOB_NOT_FOUND', `image ${familiarReference(parseReference(record.reference))}: blob ${d} is missing from the store; pull the image again`);
       }
     }
     byManifest.set(record.manifestDigest, { record, manifest, manifestSize: bytes.length, references: [record.reference] });

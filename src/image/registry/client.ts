@@ -6,10 +6,12 @@
  * from certs.d, proxies from the environment, retries with backoff and
  * resumable blob downloads.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Dispatcher } from 'undici';
 import { SyscallError, TscComposeError, fromSystemError } from '../../errors/index.js';
+import type { ErrorCode } from '../../errors/index.js';
 import { parseChallenges } from './challenge.js';
 import type { Credentials, CredentialStore } from './credentials.js';
 import type { ImageReference } from '../reference.js';
@@ -25,8 +27,8 @@ export const MANIFEST_ACCEPT = [
 ].join(', ');
 
 export class RegistryError extends TscComposeError {
-  constructor(code: string, category: 'not-found' | 'permission' | 'unavailable' | 'invalid', message: string, readonly status?: number) {
-    super(code, category, message);
+  constructor(code: ErrorCode, message: string, readonly status?: number) {
+    super(code, message);
     this.name = 'RegistryError';
   }
 }
@@ -159,19 +161,19 @@ export class RegistryClient {
     } else if (basic && creds) {
       authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
     } else {
-      throw new RegistryError('TSC_REGISTRY_UNAUTHORIZED', 'permission', `${url}: unauthorized: authentication required${creds ? '' : ' (no credentials: run `tsc-compose login`)'}`, 401);
+      throw new RegistryError('TSC_REGISTRY_UNAUTHORIZED', `${url}: unauthorized: authentication required${creds ? '' : ' (no credentials: run `tsc-compose login`)'}`, 401);
     }
     res = await dispatcher.request({ origin: endpoint.base, path: pathname, method, headers: { ...headers, authorization } });
     if (res.statusCode === 401) {
       await res.body.dump();
-      throw new RegistryError('TSC_REGISTRY_UNAUTHORIZED', 'permission', `${url}: unauthorized: the registry rejected the credentials`, 401);
+      throw new RegistryError('TSC_REGISTRY_UNAUTHORIZED', `${url}: unauthorized: the registry rejected the credentials`, 401);
     }
     return res;
   }
 
   private async fetchToken(endpoint: Endpoint, params: Record<string, string>, scope: string, creds: Credentials | undefined): Promise<string> {
     const realm = params['realm'];
-    if (!realm) throw new RegistryError('TSC_REGISTRY_AUTH', 'unavailable', `${endpoint.base}: bearer challenge without realm`);
+    if (!realm) throw new RegistryError('TSC_REGISTRY_AUTH', `${endpoint.base}: bearer challenge without realm`);
     const url = new URL(realm);
     if (params['service']) url.searchParams.set('service', params['service']);
     url.searchParams.set('scope', scope);
@@ -180,11 +182,11 @@ export class RegistryClient {
     const res = await (await this.dispatcherFor(url.host)).request({ origin: url.origin, path: `${url.pathname}${url.search}`, method: 'GET', headers });
     if (res.statusCode !== 200) {
       await res.body.dump();
-      throw new RegistryError('TSC_REGISTRY_UNAUTHORIZED', 'permission', `token request to ${url.origin}${url.pathname} failed: HTTP ${res.statusCode}`, res.statusCode);
+      throw new RegistryError('TSC_REGISTRY_UNAUTHORIZED', `token request to ${url.origin}${url.pathname} failed: HTTP ${res.statusCode}`, res.statusCode);
     }
     const body = (await res.body.json()) as { token?: string; access_token?: string; expires_in?: number };
     const token = body.token ?? body.access_token;
-    if (!token) throw new RegistryError('TSC_REGISTRY_AUTH', 'unavailable', `token response from ${url.origin} has no token`);
+    if (!token) throw new RegistryError('TSC_REGISTRY_AUTH', `token response from ${url.origin} has no token`);
     const ttl = Math.max(30, body.expires_in ?? 60) * 1000;
     this.tokens.set(`${endpoint.host}|${scope}`, { token, expiresAt: Date.now() + ttl - 10_000 });
     return token;
@@ -216,7 +218,6 @@ export class RegistryClient {
     const allNotFound = errors.every((e) => e.endsWith('not found'));
     throw new RegistryError(
       allNotFound ? 'TSC_IMAGE_NOT_FOUND' : 'TSC_REGISTRY_UNAVAILABLE',
-      allNotFound ? 'not-found' : 'unavailable',
       `${what} ${formatReference(ref)}: ${allNotFound ? 'not found' : 'registry unavailable'} (${errors.join('; ')})`,
     );
   }
@@ -240,12 +241,12 @@ export class RegistryClient {
       if (await notHereOrRetry(res)) return undefined;
       if (res.statusCode !== 200) {
         const text = await res.body.text();
-        throw new RegistryError('TSC_REGISTRY_ERROR', 'unavailable', `manifest ${target}: HTTP ${res.statusCode}: ${text.slice(0, 200)}`, res.statusCode);
+        throw new RegistryError('TSC_REGISTRY_ERROR', `manifest ${target}: HTTP ${res.statusCode}: ${text.slice(0, 200)}`, res.statusCode);
       }
       const body = Buffer.from(await res.body.arrayBuffer());
       const digest = sha256Digest(body);
       if (target.startsWith('sha256:') && digest !== target) {
-        throw new RegistryError('TSC_IMAGE_DIGEST_MISMATCH', 'invalid', `manifest ${formatReference(ref)}: digest mismatch: expected ${target}, got ${digest}`);
+        throw new RegistryError('TSC_IMAGE_DIGEST_MISMATCH', `manifest ${formatReference(ref)}: digest mismatch: expected ${target}, got ${digest}`);
       }
       const contentType = String(res.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
       const declared = (JSON.parse(body.toString('utf8')) as { mediaType?: string }).mediaType;
@@ -269,7 +270,7 @@ export class RegistryClient {
         writer.restart();
       } else if (res.statusCode !== 200 && res.statusCode !== 206) {
         const text = await res.body.text();
-        throw new RegistryError('TSC_REGISTRY_ERROR', 'unavailable', `blob ${digest}: HTTP ${res.statusCode}: ${text.slice(0, 200)}`, res.statusCode);
+        throw new RegistryError('TSC_REGISTRY_ERROR', `blob ${digest}: HTTP ${res.statusCode}: ${text.slice(0, 200)}`, res.statusCode);
       }
       try {
         for await (const chunk of res.body) {
@@ -314,8 +315,4 @@ function isRetryable(err: unknown): boolean {
   if (err instanceof TscComposeError) return false;
   const code = (err as NodeJS.ErrnoException)?.code ?? '';
   return /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT|UND_ERR_BODY_TIMEOUT|UND_ERR_CLOSED)$/.test(code);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

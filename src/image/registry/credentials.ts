@@ -37,7 +37,7 @@ function readConfig(file: string): DockerConfigFile {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as DockerConfigFile;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new TscComposeError('TSC_DOCKER_CONFIG', 'invalid', `cannot read ${file}: ${(err as Error).message}`);
+    throw new TscComposeError('TSC_DOCKER_CONFIG', `cannot read ${file}: ${(err as Error).message}`);
   }
 }
 
@@ -76,7 +76,7 @@ export class CredentialStore {
         input: JSON.stringify({ ServerURL: key, Username: creds.username, Secret: creds.password }),
         encoding: 'utf8',
       });
-      if (r.status !== 0) throw new TscComposeError('TSC_CREDENTIAL_HELPER', 'unavailable', `docker-credential-${helper} store failed: ${r.stderr || r.error?.message}`);
+      if (r.status !== 0) throw new TscComposeError('TSC_CREDENTIAL_HELPER', `docker-credential-${helper} store failed: ${r.stderr || r.error?.message}`);
       return;
     }
     config.auths = { ...(config.auths ?? {}), [key]: { auth: Buffer.from(`${creds.username}:${creds.password}`).toString('base64') } };

@@ -15,14 +15,14 @@ const SHA256 = /^sha256:([a-f0-9]{64})$/;
 
 export class DigestMismatchError extends TscComposeError {
   constructor(expected: string, actual: string, what: string) {
-    super('TSC_IMAGE_DIGEST_MISMATCH', 'invalid', `${what}: digest mismatch: expected ${expected}, got ${actual}`);
+    super('TSC_IMAGE_DIGEST_MISMATCH', `${what}: digest mismatch: expected ${expected}, got ${actual}`);
     this.name = 'DigestMismatchError';
   }
 }
 
 export function hexOf(digest: string): string {
   const m = SHA256.exec(digest);
-  if (!m) throw new TscComposeError('TSC_IMAGE_DIGEST', 'invalid', `unsupported or malformed digest "${digest}"`);
+  if (!m) throw new TscComposeError('TSC_IMAGE_DIGEST', `unsupported or malformed digest "${digest}"`);
   return m[1] as string;
 }
 
@@ -62,7 +62,7 @@ export class IngestWriter {
   write(chunk: Uint8Array): void {
     if (this.expectedSize !== undefined && this.written + chunk.length > this.expectedSize) {
       this.abort();
-      throw new TscComposeError('TSC_IMAGE_SIZE_MISMATCH', 'invalid', `blob ${this.expectedDigest}: more data than the expected ${this.expectedSize} bytes`);
+      throw new TscComposeError('TSC_IMAGE_SIZE_MISMATCH', `blob ${this.expectedDigest}: more data than the expected ${this.expectedSize} bytes`);
     }
     let off = 0;
     try {
@@ -92,7 +92,7 @@ export class IngestWriter {
     const actual = `sha256:${this.hash.digest('hex')}`;
     if (this.expectedSize !== undefined && this.written !== this.expectedSize) {
       fs.rmSync(this.ingestPath, { force: true });
-      throw new TscComposeError('TSC_IMAGE_SIZE_MISMATCH', 'invalid', `blob ${this.expectedDigest}: size mismatch: expected ${this.expectedSize} bytes, got ${this.written}`);
+      throw new TscComposeError('TSC_IMAGE_SIZE_MISMATCH', `blob ${this.expectedDigest}: size mismatch: expected ${this.expectedSize} bytes, got ${this.written}`);
     }
     if (actual !== this.expectedDigest) {
       fs.rmSync(this.ingestPath, { force: true });
@@ -145,7 +145,7 @@ export class ContentStore {
       return fs.readFileSync(this.blobPath(digest));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new TscComposeError('TSC_IMAGE_BLOB_NOT_FOUND', 'not-found', `blob ${digest} not found in the content store`);
+        throw new TscComposeError('TSC_IMAGE_BLOB_NOT_FOUND', `blob ${digest} not found in the content store`);
       }
       throw err;
     }

@@ -48,7 +48,7 @@ interface ImageIndexFile {
 
 export class ImageNotFoundError extends TscComposeError {
   constructor(reference: string) {
-    super('TSC_IMAGE_NOT_FOUND', 'not-found', `image "${reference}" not found`);
+    super('TSC_IMAGE_NOT_FOUND', `image "${reference}" not found`);
     this.name = 'ImageNotFoundError';
   }
 }
@@ -152,7 +152,7 @@ export class ImageStore {
     try {
       const result = 'file' in source ? await unpackLayerFile(source.file, path.join(tmp, 'fs'), { context }) : await unpackLayer(source, path.join(tmp, 'fs'), { context });
       if (result.diffId !== expectedDiffId) {
-        throw new TscComposeError('TSC_IMAGE_DIGEST_MISMATCH', 'invalid', `${context}: diff id mismatch: expected ${expectedDiffId}, got ${result.diffId}`);
+        throw new TscComposeError('TSC_IMAGE_DIGEST_MISMATCH', `${context}: diff id mismatch: expected ${expectedDiffId}, got ${result.diffId}`);
       }
       writeJsonAtomic(path.join(tmp, 'meta.json'), { diffId: expectedDiffId, entries: result.entries });
       fs.rmSync(dir, { recursive: true, force: true });

@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { TscComposeError } from '../../errors/index.js';
+import { TscComposeError, isErrorCode } from '../../errors/index.js';
 import type { ErrorCategory } from '../../errors/index.js';
 import { MaliciousLayerError, unpackLayer } from './unpack-layer.js';
 import type { UnpackOptions, UnpackResult } from './unpack-layer.js';
@@ -39,8 +39,8 @@ function revive(f: SerializedFailure): Error {
     // A system error keeps what makes it one (code, syscall, path), so callers can tell a full disk from a bug.
     return Object.assign(new Error(f.message), { code: f.code, syscall: f.syscall, path: f.path, errno: f.errno });
   }
-  if (f.code === undefined) return new Error(f.message);
-  const err = new TscComposeError(f.code, f.category, f.message);
+  if (f.code === undefined || !isErrorCode(f.code)) return new Error(f.message);
+  const err = new TscComposeError(f.code, f.message);
   if (f.name === 'MaliciousLayerError') {
     Object.setPrototypeOf(err, MaliciousLayerError.prototype);
     err.name = 'MaliciousLayerError';
@@ -70,7 +70,7 @@ export function unpackLayerFile(file: string, dest: string, options: UnpackOptio
       settled = true;
     });
     worker.once('exit', (code) => {
-      if (!settled) reject(new TscComposeError('TSC_IMAGE_UNPACK_WORKER', 'internal', `${options.context}: the unpack worker exited with code ${code}`));
+      if (!settled) reject(new TscComposeError('TSC_IMAGE_UNPACK_WORKER', `${options.context}: the unpack worker exited with code ${code}`));
       settled = true;
     });
   });

@@ -20,11 +20,11 @@ import { pipeline as pipelineStreams } from 'node:stream';
 import * as tar from 'tar-stream';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { TscComposeError } from '../../errors/index.js';
-import { makeWhiteout, setXattr } from '../../runtime/sys/filesystem.js';
+import { makeWhiteout, setXattr } from '../../sys/fs.js';
 
 export class MaliciousLayerError extends TscComposeError {
   constructor(readonly entry: string, reason: string, context: string) {
-    super('TSC_IMAGE_LAYER_UNSAFE', 'invalid', `${context}: entry "${entry}": ${reason}`);
+    super('TSC_IMAGE_LAYER_UNSAFE', `${context}: entry "${entry}": ${reason}`);
     this.name = 'MaliciousLayerError';
   }
 }
@@ -333,7 +333,7 @@ export async function unpackLayer(source: Readable, dest: string, options: Unpac
   } catch (err) {
     if (failure) throw failure;
     if (err instanceof TscComposeError) throw err;
-    throw new TscComposeError('TSC_IMAGE_LAYER_CORRUPT', 'invalid', `${context}: cannot read layer: ${(err as Error).message}`, { cause: err });
+    throw new TscComposeError('TSC_IMAGE_LAYER_CORRUPT', `${context}: cannot read layer: ${(err as Error).message}`, { cause: err });
   }
 
   for (const h of hardlinks) {

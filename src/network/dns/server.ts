@@ -7,6 +7,7 @@
  * bounded reads, TCP connections are capped in number, idle time and
  * queries outstanding, and forwarded queries in flight are capped too.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { Forwarder, parseUpstream } from './forwarder.js';
@@ -128,7 +129,7 @@ export class DnsServer {
     this.waitingStrangers++;
     try {
       for (let waited = 0; waited < grace; waited += STRANGER_POLL_MS) {
-        await new Promise((r) => setTimeout(r, STRANGER_POLL_MS));
+        await sleep(STRANGER_POLL_MS);
         if (this.opts.table.knows?.(clientIp)) return true;
       }
       return false;

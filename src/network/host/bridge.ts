@@ -8,7 +8,8 @@
 import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { SyscallError, TscComposeError } from '../../errors/index.js';
-import { delLink, ifIndex, linkUp, newAddress, newBridge, setMtu, withRtnl } from './netlink.js';
+import { delLink, linkUp, newAddress, newBridge, setMtu } from './netlink.js';
+import { ifIndex, withRtnl } from '../../sys/netlink.js';
 
 export interface BridgeLink {
   bridge: string;
@@ -65,7 +66,7 @@ export function ensureSysctl(name: string, value: string): void {
   try {
     if (fs.readFileSync(path, 'utf8').trim() !== value) fs.writeFileSync(path, value);
   } catch (err) {
-    throw new TscComposeError('TSC_SYSCTL_WRITE', 'permission', `cannot set ${name} to ${value}: ${(err as Error).message}`, { cause: err });
+    throw new TscComposeError('TSC_SYSCTL_WRITE', `cannot set ${name} to ${value}: ${(err as Error).message}`, { cause: err });
   }
 }
 

@@ -21,7 +21,7 @@ export function run(cmd: string, args: string[], input?: string): Promise<Comman
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', (err) => reject(new TscComposeError('TSC_NET_TOOL', 'unavailable', `cannot run ${cmd}: ${err.message}`, { cause: err })));
+    child.on('error', (err) => reject(new TscComposeError('TSC_NET_TOOL', `cannot run ${cmd}: ${err.message}`, { cause: err })));
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
     child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? '');
@@ -32,7 +32,7 @@ export async function mustRun(cmd: string, args: string[], input?: string): Prom
   const r = await run(cmd, args, input);
   if (r.code !== 0) {
     const what = input ? `${cmd} ${args.join(' ')} <<< ${input.trim().split('\n').join(' ; ')}` : `${cmd} ${args.join(' ')}`;
-    throw new TscComposeError('TSC_NET_COMMAND', 'internal', `${what}: ${r.stderr.trim() || `exit ${r.code}`}`);
+    throw new TscComposeError('TSC_NET_COMMAND', `${what}: ${r.stderr.trim() || `exit ${r.code}`}`);
   }
   return r.stdout;
 }

@@ -72,12 +72,12 @@ interface HeldPort {
 const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
 
 function checkIfname(name: string, what: string): void {
-  if (!IFNAME.test(name)) throw new TscComposeError('TSC_NET_IFNAME', 'invalid', `invalid ${what} "${name}": 1-15 letters, digits, '.', '-' or '_'`);
+  if (!IFNAME.test(name)) throw new TscComposeError('TSC_NET_IFNAME', `invalid ${what} "${name}": 1-15 letters, digits, '.', '-' or '_'`);
 }
 
 function prefixOf(subnet: string): number {
   const prefix = Number(subnet.split('/')[1]);
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > 32) throw new TscComposeError('TSC_NET_SUBNET', 'invalid', `invalid subnet "${subnet}"`);
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > 32) throw new TscComposeError('TSC_NET_SUBNET', `invalid subnet "${subnet}"`);
   return prefix;
 }
 
@@ -147,9 +147,9 @@ export class NetworkHost {
   async publish(b: PortBinding): Promise<{ hostPort: number }> {
     const hostIp = b.hostIp === '0.0.0.0' ? '' : b.hostIp;
     if (hostIp !== '' && !isIPv4(hostIp)) {
-      throw new TscComposeError('TSC_PORT_ADDRESS', 'unsupported', `${b.service ? `service "${b.service}": ` : ''}cannot publish on ${hostIp}: only IPv4 host addresses are supported`, { service: b.service });
+      throw new TscComposeError('TSC_PORT_IPV6', `${b.service ? `service "${b.service}": ` : ''}cannot publish on ${hostIp}: only IPv4 host addresses are supported`, { service: b.service });
     }
-    if (!isIPv4(b.containerIp)) throw new TscComposeError('TSC_PORT_ADDRESS', 'invalid', `invalid container address "${b.containerIp}"`, { service: b.service });
+    if (!isIPv4(b.containerIp)) throw new TscComposeError('TSC_PORT_ADDRESS', `invalid container address "${b.containerIp}"`, { service: b.service });
     // A random port is one per container port; a fixed one is one per host address and port.
     const key = `${b.protocol}/${hostIp}/${b.hostPort}${b.hostPort === 0 ? `/${b.containerPort}` : ''}`;
     const list = this.held.get(b.owner) ?? [];

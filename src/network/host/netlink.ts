@@ -1,44 +1,14 @@
 /**
- * rtnetlink from this process (through koffi), for the steps of a container
- * start: no fork per step. Messages are built by pure functions; a socket
- * belongs to the network namespace of the thread that opened it, so a socket
- * for a sandbox is opened by entering the sandbox on this (the main) thread
- * for the one synchronous call and leaving it again at once: no JavaScript
- * runs in between, and the thread pool's threads are never moved.
+ * rtnetlink messages for the steps of a container start, built by pure
+ * functions (tested without root); src/sys/netlink.ts sends them.
  */
-import koffi from 'koffi';
-import { SyscallError } from '../../errors/index.js';
-import { errnoName } from '../../runtime/sys/filesystem.js';
 
-const lib = koffi.load('libc.so.6');
-const fns = {
-  socket: lib.func('int socket(int domain, int type, int protocol)'),
-  send: lib.func('long send(int fd, const void *buf, size_t len, int flags)'),
-  recv: lib.func('long recv(int fd, _Out_ void *buf, size_t len, int flags)'),
-  close: lib.func('int close(int fd)'),
-  open: lib.func('int open(const char *path, int flags, ...)'),
-  setns: lib.func('int setns(int fd, int nstype)'),
-  unshare: lib.func('int unshare(int flags)'),
-  mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
-  ifNameToIndex: lib.func('unsigned int if_nametoindex(const char *ifname)'),
-  umount2: lib.func('int umount2(const char *target, int flags)'),
-  unlink: lib.func('int unlink(const char *path)'),
-};
-
-const AF_NETLINK = 16;
-const SOCK_RAW = 3;
-const SOCK_CLOEXEC = 0o2000000;
-const O_RDONLY_CLOEXEC = 0o2000000;
-const CLONE_NEWNET = 0x40000000;
-const MS_BIND = 4096;
 
 export const RTM_NEWLINK = 16;
 export const RTM_DELLINK = 17;
 export const RTM_GETLINK = 18;
 export const RTM_NEWADDR = 20;
 export const RTM_NEWROUTE = 24;
-const NLMSG_ERROR = 2;
-const NLMSG_DONE = 3;
 export const NLM_F_DUMP = 0x300;
 export const NLM_F_REQUEST = 1;
 export const NLM_F_ACK = 4;
@@ -58,15 +28,6 @@ const IFA_ADDRESS = 1;
 const IFA_LOCAL = 2;
 const RTA_GATEWAY = 5;
 const NLA_F_NESTED = 0x8000;
-
-function check(name: string, result: number | bigint, detail: string): number {
-  const n = Number(result);
-  if (n < 0) {
-    const errno = koffi.errno();
-    throw new SyscallError(name, errno, errnoName(errno), detail);
-  }
-  return n;
-}
 
 const align = (n: number): number => (n + 3) & ~3;
 
@@ -217,145 +178,3 @@ export function defaultRoute(seq: number, gateway: string): Buffer {
   return message(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, seq, rtm, ipv4(RTA_GATEWAY, gateway));
 }
 
-/** A blocking rtnetlink socket: every request waits for its acknowledgement (the kernel answers at once). */
-export class Rtnl {
-  private seq = 1;
-  private constructor(private readonly fd: number) {}
-
-  /** A socket in this thread's namespace, or in the one at `netnsPath` (entered and left within this call). */
-  static open(netnsPath?: string): Rtnl {
-    if (!netnsPath) return new Rtnl(check('socket', fns.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0) as number, 'NETLINK_ROUTE'));
-    return inNetns(netnsPath, () => Rtnl.open());
-  }
-
-  nextSeq(): number {
-    return this.seq++;
-  }
-
-  /** Sends one request and throws the kernel's error, if any. */
-  request(what: string, msg: Buffer): void {
-    check('send', fns.send(this.fd, msg, msg.length, 0) as number, what);
-    const buf = Buffer.alloc(8192);
-    for (;;) {
-      const n = check('recv', fns.recv(this.fd, buf, buf.length, 0) as number, what);
-      for (let off = 0; off + 16 <= n; ) {
-        const len = buf.readUInt32LE(off);
-        const type = buf.readUInt16LE(off + 4);
-        const seq = buf.readUInt32LE(off + 8);
-        if (type === NLMSG_ERROR && seq === msg.readUInt32LE(8)) {
-          const err = -buf.readInt32LE(off + 16);
-          if (err !== 0) throw new SyscallError('rtnetlink', err, errnoName(err), what);
-          return;
-        }
-        if (len < 16) break;
-        off += align(len);
-      }
-    }
-  }
-
-  /** A dump request: every reply message until NLMSG_DONE, concatenated. */
-  dump(what: string, msg: Buffer): Buffer {
-    check('send', fns.send(this.fd, msg, msg.length, 0) as number, what);
-    const parts: Buffer[] = [];
-    const buf = Buffer.alloc(65536);
-    for (;;) {
-      const n = check('recv', fns.recv(this.fd, buf, buf.length, 0) as number, what);
-      for (let off = 0; off + 16 <= n; ) {
-        const len = buf.readUInt32LE(off);
-        const type = buf.readUInt16LE(off + 4);
-        if (type === NLMSG_DONE) return Buffer.concat(parts);
-        if (type === NLMSG_ERROR) {
-          const err = -buf.readInt32LE(off + 16);
-          if (err !== 0) throw new SyscallError('rtnetlink', err, errnoName(err), what);
-        }
-        if (len < 16) return Buffer.concat(parts);
-        parts.push(Buffer.from(buf.subarray(off, off + len)));
-        off += align(len);
-      }
-    }
-  }
-
-  close(): void {
-    fns.close(this.fd);
-  }
-}
-
-/** Runs `fn` with a socket in this thread's namespace (or the one at `netnsPath`), closed afterwards. */
-export function withRtnl<T>(fn: (rtnl: Rtnl) => T, netnsPath?: string): T {
-  const rtnl = Rtnl.open(netnsPath);
-  try {
-    return fn(rtnl);
-  } finally {
-    rtnl.close();
-  }
-}
-
-/** Unmounts (lazily, as `ip netns del`) and removes a namespace file; the namespace dies with its last user. */
-export function removeNetnsAt(path: string): void {
-  fns.umount2(path, 2 /* MNT_DETACH */);
-  check('unlink', fns.unlink(path) as number, path);
-}
-
-/** Runs `fn` with this thread in the namespace at `path`, back in its own afterwards, even on failure. */
-export function inNetns<T>(path: string, fn: () => T): T {
-  const own = check('open', fns.open('/proc/thread-self/ns/net', O_RDONLY_CLOEXEC) as number, '/proc/thread-self/ns/net');
-  try {
-    const target = check('open', fns.open(path, O_RDONLY_CLOEXEC) as number, path);
-    try {
-      check('setns', fns.setns(target, CLONE_NEWNET) as number, path);
-    } finally {
-      fns.close(target);
-    }
-    try {
-      return fn();
-    } finally {
-      check('setns', fns.setns(own, CLONE_NEWNET) as number, 'back to the own network namespace');
-    }
-  } finally {
-    fns.close(own);
-  }
-}
-
-/**
- * A new network namespace kept by a bind mount at `path` (an existing empty
- * file on a shared mount, as `ip netns add` leaves /run/netns), with lo up.
- */
-export function createNetnsAt(path: string): void {
-  const own = check('open', fns.open('/proc/thread-self/ns/net', O_RDONLY_CLOEXEC) as number, '/proc/thread-self/ns/net');
-  try {
-    check('unshare', fns.unshare(CLONE_NEWNET) as number, 'CLONE_NEWNET');
-    try {
-      check('mount', fns.mount('/proc/thread-self/ns/net', path, 'none', MS_BIND, null) as number, path);
-      const rtnl = Rtnl.open();
-      try {
-        rtnl.request('lo up', linkUp(rtnl.nextSeq(), 'lo'));
-      } finally {
-        rtnl.close();
-      }
-    } finally {
-      check('setns', fns.setns(own, CLONE_NEWNET) as number, 'back to the own network namespace');
-    }
-  } finally {
-    fns.close(own);
-  }
-}
-
-/** Index of an interface in this thread's namespace (0 when there is none). */
-export function ifIndex(name: string): number {
-  return Number(fns.ifNameToIndex(name));
-}
-
-/** Same, in the namespace at `path`. */
-export function ifIndexIn(path: string, name: string): number {
-  return inNetns(path, () => ifIndex(name));
-}
-
-/** Runs `fn` with an open descriptor of the namespace at `path` (for IFLA_NET_NS_FD). */
-export function withNetnsFd<T>(path: string, fn: (fd: number) => T): T {
-  const fd = check('open', fns.open(path, O_RDONLY_CLOEXEC) as number, path);
-  try {
-    return fn(fd);
-  } finally {
-    fns.close(fd);
-  }
-}

@@ -8,7 +8,8 @@
 import * as fs from 'node:fs';
 import { SyscallError } from '../../errors/index.js';
 import { mustRun } from './commands.js';
-import { createNetnsAt, delLink, dumpLinks, parseLinks, removeNetnsAt, withRtnl } from './netlink.js';
+import { delLink, dumpLinks, linkUp, parseLinks } from './netlink.js';
+import { createNetnsAt, removeNetnsAt, withRtnl } from '../../sys/netlink.js';
 
 export const NETNS_DIR = '/run/netns';
 export const SANDBOX_PREFIX = 'tsc-';
@@ -61,7 +62,7 @@ export async function createNetns(name: string): Promise<string> {
   }
   fs.writeFileSync(path, '', { flag: 'wx', mode: 0o444 });
   try {
-    createNetnsAt(path);
+    createNetnsAt(path, (rtnl) => rtnl.request('lo up', linkUp(rtnl.nextSeq(), 'lo')));
   } catch (err) {
     fs.rmSync(path, { force: true });
     throw err;

@@ -20,12 +20,12 @@ export function portInUseError(protocol: 'tcp' | 'udp', host: string, port: numb
     err.code === 'EADDRINUSE'
       ? `${who}Bind for ${host}:${port}/${protocol} failed: port is already allocated`
       : `${who}cannot publish ${host}:${port}/${protocol}: ${err.message}`;
-  return new TscComposeError(err.code === 'EADDRINUSE' ? 'TSC_PORT_IN_USE' : 'TSC_PORT_UNAVAILABLE', 'conflict', message, { service, cause: err });
+  return new TscComposeError(err.code === 'EADDRINUSE' ? 'TSC_PORT_IN_USE' : 'TSC_PORT_UNAVAILABLE', message, { service, cause: err });
 }
 
 export async function reservePort(protocol: 'tcp' | 'udp', hostIp: string, port: number, service?: string): Promise<Reservation> {
   const host = hostIp === '' ? '0.0.0.0' : hostIp;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TscComposeError('TSC_PORT_INVALID', 'invalid', `invalid host port ${port}`, { service });
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TscComposeError('TSC_PORT_INVALID', `invalid host port ${port}`, { service });
   if (protocol === 'udp') {
     const socket = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
     await new Promise<void>((resolve, reject) => {

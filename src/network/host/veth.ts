@@ -8,7 +8,8 @@
 import { SyscallError, TscComposeError } from '../../errors/index.js';
 import { run } from './commands.js';
 import { hostLinks } from './host-addresses.js';
-import { defaultRoute, hairpinOn, ifIndex, ifIndexIn, linkUp, newAddress, newVeth, Rtnl, withNetnsFd } from './netlink.js';
+import { defaultRoute, hairpinOn, linkUp, newAddress, newVeth } from './netlink.js';
+import { ifIndex, ifIndexIn, Rtnl, withNetnsFd } from '../../sys/netlink.js';
 import { netnsNameOf } from './netns.js';
 
 export interface VethSpec {
@@ -38,7 +39,7 @@ export function checkVeth(v: VethSpec): void {
 export async function attachVeth(sandboxPath: string, v: VethSpec): Promise<void> {
   checkVeth(v);
   const master = ifIndex(v.bridge);
-  if (master === 0) throw new TscComposeError('TSC_NET_NO_BRIDGE', 'not-found', `bridge ${v.bridge} does not exist`);
+  if (master === 0) throw new TscComposeError('TSC_NET_NO_BRIDGE', `bridge ${v.bridge} does not exist`);
   // A pair left from an interrupted attach is replaced; deleting one end deletes both.
   if (hostLinks().includes(v.hostIfname)) await run('ip', ['link', 'del', v.hostIfname]);
   const host = Rtnl.open();

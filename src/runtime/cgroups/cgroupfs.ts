@@ -5,24 +5,21 @@
  * kernel answers a bad value at write time, and a directory can only be
  * removed once no process is left in it.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { SyscallError, TscComposeError } from '../../errors/index.js';
+import { ERRNO } from '../../errors/errno.js';
 import type { CgroupPlan, CgroupWarning, CgroupFileWrite } from './resources.js';
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function errnoOf(err: unknown): { code: string; errno: number } {
+function errnoOf(err: unknown): number {
   const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-  const errno = (os.constants.errno as Record<string, number>)[code] ?? Math.abs((err as NodeJS.ErrnoException).errno ?? 0);
-  return { code, errno };
+  return (ERRNO as Record<string, number>)[code] ?? Math.abs((err as NodeJS.ErrnoException).errno ?? ERRNO.EIO);
 }
 
 export function syscallError(syscall: string, detail: string, err: unknown): SyscallError {
-  const { code, errno } = errnoOf(err);
-  return new SyscallError(syscall, errno, code, detail, { cause: err });
+  return new SyscallError(syscall, errnoOf(err), detail, { cause: err });
 }
 
 export function codeOf(err: unknown): string | undefined {
@@ -159,7 +156,7 @@ export async function removeCgroupTree(dir: string, opts: { deadline: number; on
         if (code !== 'EBUSY' && code !== 'ENOTEMPTY') throw syscallError('rmdir', d, err);
         if (Date.now() >= opts.deadline) {
           const left = await readProcsRecursive(d);
-          throw new TscComposeError('TSC_CGROUP_BUSY', 'conflict', `cgroup ${d} could not be removed: still busy${left.length > 0 ? ` with processes ${left.join(', ')}` : ''}`, { cause: err });
+          throw new TscComposeError('TSC_CGROUP_BUSY', `cgroup ${d} could not be removed: still busy${left.length > 0 ? ` with processes ${left.join(', ')}` : ''}`, { cause: err });
         }
         await opts.onBusy();
         await sleep(10);
@@ -202,7 +199,7 @@ export async function executePlan(plan: CgroupPlan, dirFor: (controller: string)
         warnings.push({ resource: w.resource, message: w.missingWarning ?? `${w.candidates.map((c) => c.file).join(' / ')} not available: not applied` });
       } else {
         const where = dir === undefined ? `the ${group.controller} controller is not available` : `${path.join(dir, w.candidates[0]?.file ?? '')} does not exist`;
-        throw new TscComposeError('TSC_CGROUP_CONTROLLER_MISSING', 'unsupported', `${w.resource} cannot be enforced: ${where}`);
+        throw new TscComposeError('TSC_CGROUP_CONTROLLER_MISSING', `${w.resource} cannot be enforced: ${where}`);
       }
     }
     try {
@@ -254,7 +251,7 @@ export async function signalAll(opts: {
     while (Date.now() < pause && (await opts.list()).length > 0) await sleep(5);
     if ((await opts.list()).length === 0) return;
     if (Date.now() >= opts.deadline) {
-      throw new TscComposeError('TSC_CGROUP_BUSY', 'conflict', `processes ${(await opts.list()).join(', ')} in ${opts.what} survived SIGKILL`);
+      throw new TscComposeError('TSC_CGROUP_BUSY', `processes ${(await opts.list()).join(', ')} in ${opts.what} survived SIGKILL`);
     }
   }
 }

@@ -78,7 +78,7 @@ function layoutFromMounts(mounts: CgroupMount[]): CgroupLayout {
   }
   if (v1.size > 0) return { mode: unified !== undefined ? 'hybrid' : 'v1', v1, unified };
   if (unified !== undefined) return { mode: 'v2', v1, unified };
-  throw new TscComposeError('TSC_CGROUPS_UNAVAILABLE', 'unavailable', 'no cgroup file system is mounted (neither cgroup v1 controllers nor cgroup2)');
+  throw new TscComposeError('TSC_CGROUPS_UNAVAILABLE', 'no cgroup file system is mounted (neither cgroup v1 controllers nor cgroup2)');
 }
 
 /**
@@ -117,7 +117,7 @@ export function layoutOfTree(root: string): CgroupLayout {
   try {
     entries = fs.readdirSync(root, { withFileTypes: true });
   } catch (err) {
-    throw new TscComposeError('TSC_CGROUPS_UNAVAILABLE', 'unavailable', `cgroup root ${root} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+    throw new TscComposeError('TSC_CGROUPS_UNAVAILABLE', `cgroup root ${root} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
   }
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     if (!entry.isDirectory()) continue;
@@ -131,5 +131,5 @@ export function layoutOfTree(root: string): CgroupLayout {
     }
   }
   if (v1.size > 0) return { mode: unified !== undefined ? 'hybrid' : 'v1', v1, unified };
-  throw new TscComposeError('TSC_CGROUPS_UNAVAILABLE', 'unavailable', `${root} holds neither a cgroup2 tree nor v1 controller hierarchies`);
+  throw new TscComposeError('TSC_CGROUPS_UNAVAILABLE', `${root} holds neither a cgroup2 tree nor v1 controller hierarchies`);
 }

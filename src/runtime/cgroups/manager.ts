@@ -19,63 +19,14 @@
  */
 import { TscComposeError } from '../../errors/index.js';
 import { detectCgroupLayout, layoutOfTree, type CgroupLayout, type CgroupMode } from './detect.js';
-import type { CgroupResources, CgroupWarning } from './resources.js';
 import { V1CgroupManager } from './v1.js';
 import { V2CgroupManager } from './v2.js';
 
 export type { CgroupResources, CgroupWarning, DeviceRule, HugepageLimit } from './resources.js';
 export type { CgroupLayout, CgroupMode } from './detect.js';
+export type { CgroupApplyResult, CgroupManager, CgroupStats } from './interface.js';
+import type { CgroupManager } from './interface.js';
 export { detectCgroupLayout, detectCgroupMode } from './detect.js';
-
-export interface CgroupStats {
-  /** CPU time of every process in the cgroup, in nanoseconds. */
-  cpuUsageNs: number;
-  /** Memory charged to the cgroup, page cache included (v1 usage_in_bytes, v2 memory.current). */
-  memoryBytes: number;
-  /** Infinity when unlimited. */
-  memoryLimitBytes: number;
-  /** Tasks counted by the pids controller (threads count), or the number of processes without it. */
-  pids: number;
-  /** Undefined when unlimited or without the pids controller. */
-  pidsLimit?: number | undefined;
-}
-
-export interface CgroupApplyResult {
-  /** Limits that were asked for but that this host cannot apply (swap accounting off, no I/O weight file, ...). */
-  warnings: CgroupWarning[];
-}
-
-export interface CgroupManager {
-  readonly mode: CgroupMode;
-  /** Makes the cgroup in every hierarchy it needs. Idempotent. */
-  create(): Promise<void>;
-  /** Moves a process (and so, later, its children) into the cgroup in every hierarchy. */
-  addProcess(pid: number): Promise<void>;
-  /** Validates, then writes the limits; can be called again on a running container. */
-  apply(resources: CgroupResources): Promise<CgroupApplyResult>;
-  stats(): Promise<CgroupStats>;
-  /** Resolves once every process is frozen. */
-  freeze(): Promise<void>;
-  thaw(): Promise<void>;
-  /**
-   * Signals every process in the cgroup. SIGKILL (the default) is repeated
-   * until the cgroup is empty (cgroup.kill where present); other signals are
-   * delivered once to each process.
-   */
-  killAll(signal?: NodeJS.Signals | number): Promise<void>;
-  /** Whether the kernel's OOM killer killed a process in this cgroup. */
-  oomKilled(): Promise<boolean>;
-  /** Processes in the cgroup and in any cgroup nested below it. */
-  pids(): Promise<number[]>;
-  /**
-   * Kills whatever is left, waits while the kernel says EBUSY (a process not
-   * yet reaped), then removes the container's directory in every hierarchy,
-   * and the parent when no other container is left in it.
-   */
-  destroy(): Promise<void>;
-  /** The cgroup.procs files a process writes its pid to, to join this cgroup (e.g. for exec). */
-  paths(): string[];
-}
 
 export interface CgroupManagerOptions {
   /**
@@ -105,7 +56,7 @@ const SAFE_COMPONENT = /^[A-Za-z0-9_.:@-]+$/;
 function checkName(what: string, value: string, allowSlash: boolean): void {
   const parts = allowSlash ? value.split('/') : [value];
   if (value === '' || parts.some((p) => !SAFE_COMPONENT.test(p) || p === '.' || p === '..')) {
-    throw new TscComposeError('TSC_CGROUP_NAME', 'invalid', `cgroup ${what} "${value}" must be made of letters, digits and _.:@-${allowSlash ? ' (nested with /)' : ''}`);
+    throw new TscComposeError('TSC_CGROUP_NAME', `cgroup ${what} "${value}" must be made of letters, digits and _.:@-${allowSlash ? ' (nested with /)' : ''}`);
   }
 }
 
@@ -114,7 +65,7 @@ function resolveLayout(opts: CgroupManagerOptions): CgroupLayout {
   if (opts.mode === undefined || opts.mode === layout.mode) return layout;
   if (opts.mode === 'v1' && layout.v1.size > 0) return { mode: 'v1', v1: layout.v1 };
   if (opts.mode === 'v2' && layout.unified !== undefined) return { mode: 'v2', v1: new Map(), unified: layout.unified };
-  throw new TscComposeError('TSC_CGROUP_MODE', 'unsupported', `cgroup mode ${opts.mode} is not possible on a ${layout.mode} layout`);
+  throw new TscComposeError('TSC_CGROUP_MODE', `cgroup mode ${opts.mode} is not possible on a ${layout.mode} layout`);
 }
 
 export function createCgroupManager(opts: CgroupManagerOptions): CgroupManager {

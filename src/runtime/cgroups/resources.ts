@@ -96,7 +96,7 @@ export const V2_TO_V1_CONTROLLER: Readonly<Record<string, string>> = { io: 'blki
 export const DEFAULT_CPU_PERIOD_US = 100_000;
 
 function invalid(resource: keyof CgroupResources, message: string): TscComposeError {
-  return new TscComposeError('TSC_CGROUP_RESOURCES', 'invalid', `${resource}: ${message}`);
+  return new TscComposeError('TSC_CGROUP_RESOURCES', `${resource}: ${message}`);
 }
 
 const isInt = (n: number): boolean => Number.isSafeInteger(n);

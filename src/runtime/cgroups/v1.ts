@@ -5,13 +5,14 @@
  * manager.ts for why).
  */
 import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { TscComposeError } from '../../errors/index.js';
 import { V1_CONTROLLERS, type CgroupLayout } from './detect.js';
 import {
   codeOf, executePlan, exists, mkdirAll, parseKeyed, parseLimit, readCgroupFile, readProcsRecursive, removeCgroupTree,
-  removeEmptyAncestors, signalAll, sleep, writeCgroupFile,
+  removeEmptyAncestors, signalAll, writeCgroupFile,
 } from './cgroupfs.js';
-import type { CgroupApplyResult, CgroupManager, CgroupStats } from './manager.js';
+import type { CgroupApplyResult, CgroupManager, CgroupStats } from './interface.js';
 import { translateV1, translateV2, V2_TO_V1_CONTROLLER, type CgroupPlan, type CgroupResources, type CgroupWarning } from './resources.js';
 import { enableControllers, UnifiedGroup } from './v2.js';
 
@@ -169,7 +170,7 @@ export class V1CgroupManager implements CgroupManager {
   async freeze(): Promise<void> {
     if (await this.useUnifiedFreezer()) return (this.unified as { group: UnifiedGroup }).group.freeze();
     const freezer = this.dirOf('freezer');
-    if (!freezer) throw new TscComposeError('TSC_CGROUP_FREEZE', 'unsupported', 'no freezer: neither a v1 freezer hierarchy nor cgroup.freeze on a cgroup2 mount');
+    if (!freezer) throw new TscComposeError('TSC_CGROUP_NO_FREEZER', 'no freezer: neither a v1 freezer hierarchy nor cgroup.freeze on a cgroup2 mount');
     const state = path.join(freezer, 'freezer.state');
     const deadline = Date.now() + this.timeoutMs;
     // The v1 freezer can linger in FREEZING (a task in uninterruptible sleep); asking again nudges it, as runc does.
@@ -178,7 +179,7 @@ export class V1CgroupManager implements CgroupManager {
       if ((await readCgroupFile(state))?.trim() === 'FROZEN') return;
       if (Date.now() >= deadline) {
         await writeCgroupFile(state, 'THAWED');
-        throw new TscComposeError('TSC_CGROUP_FREEZE', 'unavailable', `cgroup ${freezer} stayed FREEZING for ${this.timeoutMs} ms`);
+        throw new TscComposeError('TSC_CGROUP_FREEZE', `cgroup ${freezer} stayed FREEZING for ${this.timeoutMs} ms`);
       }
       await sleep(5);
     }

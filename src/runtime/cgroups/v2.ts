@@ -5,13 +5,14 @@
  * cgroup.freeze, cgroup.kill, cgroup.events) are always there. The
  * UnifiedGroup half of this module is also what the hybrid layout uses.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as path from 'node:path';
 import { TscComposeError } from '../../errors/index.js';
 import {
   codeOf, executePlan, mkdirAll, parseKeyed, parseLimit, readCgroupFile, readProcsRecursive, removeCgroupTree,
-  removeEmptyAncestors, signalAll, sleep, writeCgroupFile, exists,
+  removeEmptyAncestors, signalAll, writeCgroupFile, exists,
 } from './cgroupfs.js';
-import type { CgroupApplyResult, CgroupManager, CgroupStats } from './manager.js';
+import type { CgroupApplyResult, CgroupManager, CgroupStats } from './interface.js';
 import { controllersOf, translateV2, type CgroupResources } from './resources.js';
 
 /**
@@ -90,7 +91,7 @@ export class UnifiedGroup {
     while ((await this.events()).get('frozen') !== 1) {
       if (Date.now() >= deadline) {
         await writeCgroupFile(this.file('cgroup.freeze'), '0');
-        throw new TscComposeError('TSC_CGROUP_FREEZE', 'unavailable', `cgroup ${this.dir} did not freeze within ${this.timeoutMs} ms`);
+        throw new TscComposeError('TSC_CGROUP_FREEZE', `cgroup ${this.dir} did not freeze within ${this.timeoutMs} ms`);
       }
       await sleep(5);
     }
@@ -110,7 +111,7 @@ export class UnifiedGroup {
     const deadline = Date.now() + this.timeoutMs;
     while ((await this.events()).get('populated') === 1 || (await readProcsRecursive(this.dir)).length > 0) {
       if (Date.now() >= deadline) {
-        throw new TscComposeError('TSC_CGROUP_BUSY', 'conflict', `processes ${(await readProcsRecursive(this.dir)).join(', ')} in ${this.dir} survived cgroup.kill`);
+        throw new TscComposeError('TSC_CGROUP_BUSY', `processes ${(await readProcsRecursive(this.dir)).join(', ')} in ${this.dir} survived cgroup.kill`);
       }
       await sleep(5);
     }
@@ -175,7 +176,7 @@ export class V2CgroupManager implements CgroupManager {
 
   async freeze(): Promise<void> {
     if (!(await this.group.canFreeze())) {
-      throw new TscComposeError('TSC_CGROUP_FREEZE', 'unsupported', `${this.file('cgroup.freeze')} does not exist (the v2 freezer needs Linux 5.2)`);
+      throw new TscComposeError('TSC_CGROUP_NO_FREEZER', `${this.file('cgroup.freeze')} does not exist (the v2 freezer needs Linux 5.2)`);
     }
     await this.group.freeze();
   }

@@ -50,7 +50,7 @@ export async function execInContainer(spec: ExecProcessSpec, options: ExecOption
   const executor = executorCommand();
   if (executor.kind === 'node') {
     // Node cannot enter a mount namespace (it is multithreaded): exec needs the C shim.
-    throw new TscComposeError('TSC_EXECUTOR_LIMIT', 'unsupported', 'exec needs the C shim (install a C compiler and run `npm ci`)', { service: options.service });
+    throw new TscComposeError('TSC_EXECUTOR_LIMIT', 'exec needs the C shim (install a C compiler and run `npm ci`)', { service: options.service });
   }
   const specFile = path.join(options.stateDir, `exec-${process.pid}-${randomBytes(4).toString('hex')}`);
   fs.mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
@@ -73,7 +73,7 @@ export async function execInContainer(spec: ExecProcessSpec, options: ExecOption
     const onAbort = (): void => void child.kill('SIGTERM');
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const status = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-      child.once('error', (err) => reject(new TscComposeError('TSC_SHIM', 'unavailable', `cannot run the container executor ${executor.file}: ${err.message}`, { service: options.service, cause: err })));
+      child.once('error', (err) => reject(new TscComposeError('TSC_SHIM', `cannot run the container executor ${executor.file}: ${err.message}`, { service: options.service, cause: err })));
       child.once('exit', (code, signal) => resolve({ code, signal }));
     }).finally(() => options.signal?.removeEventListener('abort', onAbort));
     await controlClosed;

@@ -16,6 +16,7 @@
  * the file it reads is rotated under it. A restarted container appends to the
  * same file (its monitor ends a record torn by a killed one first).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as fs from 'node:fs';
 
 export type LogStream = 'stdout' | 'stderr';
@@ -189,8 +190,6 @@ function tailOffset(fd: number, size: number, n: number): { offset: number; coun
   // The first record starts at 0 (when one is complete at all).
   return { offset: 0, count: lastNewline === -1 ? 0 : newlines + 1 };
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Reads one file from an offset, records whole; what follows the last newline is carried to the next read. */
 class Cursor {

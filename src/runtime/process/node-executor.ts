@@ -11,7 +11,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { libc, O_CLOEXEC, O_DIRECTORY, O_PATH } from '../sys/libc.js';
+import { libc } from '../../sys/container-init.js';
+import { O } from '../../sys/constants.js';
 import { SyscallError } from '../../errors/index.js';
 
 const CLONE = { mnt: 0x00020000, uts: 0x04000000, ipc: 0x08000000, net: 0x40000000, pid: 0x20000000, cgroup: 0x02000000 } as const;
@@ -75,7 +76,7 @@ function openInRoot(rootFd: number, target: string, create: boolean, asFile: boo
     const pfd = libc.openInRoot(rootFd, parent);
     if (pfd < 0) return -1;
     if (i === parts.length - 1 && asFile) {
-      const f = libc.openat(pfd, parts[i] as string, 0o100 | 0o1 | O_CLOEXEC | 0o400000, 0o644);
+      const f = libc.openat(pfd, parts[i] as string, 0o100 | 0o1 | O.CLOEXEC | 0o400000, 0o644);
       if (f >= 0) libc.close(f);
     } else {
       libc.mkdirat(pfd, parts[i] as string, 0o755);
@@ -112,7 +113,7 @@ function init(specFile: string): void {
     if (!rootfs) throw new StepError('spec', 22, 'no rootfs');
     const [target, kind, data] = rootfs.args as [string, string, string];
     step('mount', () => (kind === 'overlay' ? libc.mount('overlay', target, 'overlay', 0, data) : libc.mount(target, target, null, MS.BIND | MS.REC, null)));
-    const rootFd = step('rootfs', () => libc.open(target, O_PATH | O_DIRECTORY | O_CLOEXEC));
+    const rootFd = step('rootfs', () => libc.open(target, O.PATH | O.DIRECTORY | O.CLOEXEC));
     for (const d of spec) {
       if (d.name === 'mount') {
         const [source, mtarget, fstype, flagText, mdata, mkind] = d.args as [string, string, string, string, string, string];

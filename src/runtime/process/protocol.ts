@@ -3,19 +3,13 @@
  * errors a failed start becomes. The Node fallback executor speaks the same
  * lines without the argument field.
  */
-import * as os from 'node:os';
 import { SyscallError, TscComposeError } from '../../errors/index.js';
+import { ERRNO, errnoName } from '../../errors/errno.js';
 
 export type ShimReply =
   | { kind: 'pid'; pid: number }
   | { kind: 'started'; pid: number; monitorPid?: number | undefined }
   | { kind: 'error'; step: string; errno: number; message: string; argument?: string | undefined };
-
-const ERRNO_NAMES = new Map<number, string>(Object.entries(os.constants.errno).map(([name, n]) => [n as number, name]));
-
-export function errnoName(errno: number): string {
-  return ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
-}
 
 function unescapeField(value: string): string {
   if (value === '\\e') return '';
@@ -41,7 +35,7 @@ export class ContainerStartError extends SyscallError {
   readonly step: string;
   readonly argument: string | undefined;
   constructor(step: string, errno: number, detail: string, argument: string | undefined, service?: string) {
-    super(step, errno, errnoName(errno), detail, { service });
+    super(step, errno, detail, { service });
     this.name = 'ContainerStartError';
     this.step = step;
     this.argument = argument;
@@ -54,7 +48,7 @@ export class ContainerCommandError extends TscComposeError {
   readonly errnoName: string;
   readonly argument: string | undefined;
   constructor(errno: number, message: string, argument: string | undefined, service?: string) {
-    super('TSC_EXEC_FAILED', errno === os.constants.errno.EACCES ? 'permission' : 'invalid', message, { service });
+    super(errno === ERRNO.EACCES ? 'TSC_EXEC_DENIED' : 'TSC_EXEC_FAILED', message, { service });
     this.name = 'ContainerCommandError';
     this.errno = errno;
     this.errnoName = errnoName(errno);
@@ -68,5 +62,5 @@ export function startFailure(reply: Extract<ShimReply, { kind: 'error' }>, servi
 }
 
 export function protocolError(what: string, service?: string): TscComposeError {
-  return new TscComposeError('TSC_SHIM', 'internal', what, { service });
+  return new TscComposeError('TSC_SHIM_PROTOCOL', what, { service });
 }

@@ -38,7 +38,7 @@ export function shimPath(): string {
   // dist/src/runtime/process → repository root
   const candidate = path.resolve(here, '../../../../native/build/tsc-compose-shim');
   if (!fs.existsSync(candidate)) {
-    throw new TscComposeError('TSC_SHIM_MISSING', 'unavailable', `container shim not built (${candidate}): run \`npm ci\` or \`bash native/build.sh\` (needs a C compiler)`);
+    throw new TscComposeError('TSC_SHIM_MISSING', `container shim not built (${candidate}): run \`npm ci\` or \`bash native/build.sh\` (needs a C compiler)`);
   }
   return candidate;
 }
@@ -69,7 +69,7 @@ export async function execInContainer(spec: ExecSpec, specFile: string): Promise
   fs.writeFileSync(specFile, encodeExecSpec(spec), { mode: 0o600 });
   if (executorCommand().kind === 'node') {
     // Node cannot enter a mount namespace (it is multithreaded): exec needs the C shim.
-    throw new TscComposeError('TSC_EXECUTOR_LIMIT', 'unsupported', 'exec needs the C shim (install a C compiler and run `npm ci`)');
+    throw new TscComposeError('TSC_EXECUTOR_LIMIT', 'exec needs the C shim (install a C compiler and run `npm ci`)');
   }
   const child = spawn(shimPath(), ['exec', specFile], { stdio: 'inherit' });
   return new Promise((resolve, reject) => {

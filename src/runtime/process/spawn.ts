@@ -8,6 +8,7 @@
  * the shim log; 3 is the container's stdin (or the terminal's input) and 4
  * the terminal's output, when asked for.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as fs from 'node:fs';
 import { spawn } from 'node:child_process';
 import type { ChildProcess, StdioOptions } from 'node:child_process';
@@ -18,7 +19,7 @@ import { encodeContainerSpec, lowerProcessSpec, stateFiles } from './spec.js';
 import { parseShimReply, protocolError, startFailure } from './protocol.js';
 import type { ShimReply } from './protocol.js';
 import { executorCommand } from './shim.js';
-import { isAlive } from './status.js';
+import { isLiveProcess } from '../../sys/process.js';
 
 export interface SpawnHooks {
   /** PID 1 exists and waits: put it in its cgroups, set up its network. A throw stops the start (nothing is left running). */
@@ -102,7 +103,7 @@ async function untilGone(pid: number, exited: Promise<void>): Promise<void> {
   let gone = false;
   void exited.then(() => (gone = true));
   // Our child's exit event alone would not keep the event loop alive (the child is unref'd).
-  while (!gone && isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 5));
+  while (!gone && isLiveProcess(pid)) await sleep(5);
 }
 
 function shimLogTail(file: string): string {
@@ -126,7 +127,7 @@ export async function startFromDirectives(spec: ContainerSpec, opts: DirectiveSt
   if (executor.kind === 'node') {
     const missing = nodeExecutorGaps(spec);
     if (missing.length > 0) {
-      throw new TscComposeError('TSC_EXECUTOR_LIMIT', 'unsupported', `${missing.join(', ')} need the C shim (install a C compiler and run \`npm ci\`)`, { service });
+      throw new TscComposeError('TSC_EXECUTOR_LIMIT', `${missing.join(', ')} need the C shim (install a C compiler and run \`npm ci\`)`, { service });
     }
   }
   fs.writeFileSync(opts.specFile, encodeContainerSpec(spec), { mode: 0o600 });
@@ -144,7 +145,7 @@ export async function startFromDirectives(spec: ContainerSpec, opts: DirectiveSt
     child.once('exit', () => resolve());
     child.once('error', () => resolve());
   });
-  const spawnError = new Promise<never>((_, reject) => child.once('error', (err) => reject(new TscComposeError('TSC_SHIM', 'unavailable', `cannot run the container executor ${executor.file}: ${err.message}`, { service, cause: err }))));
+  const spawnError = new Promise<never>((_, reject) => child.once('error', (err) => reject(new TscComposeError('TSC_SHIM', `cannot run the container executor ${executor.file}: ${err.message}`, { service, cause: err }))));
   spawnError.catch(() => undefined);
   const replies = replyReader(child);
   const control = child.stdin as Writable;

@@ -367,7 +367,7 @@ export function mountFlags(names: readonly MountFlagName[]): number {
   let flags = 0;
   for (const name of names) {
     const bits = MOUNT_FLAG_BITS[name];
-    if (!bits) throw new TscComposeError('TSC_SPEC_MOUNT_FLAG', 'invalid', `unknown mount flag "${String(name)}"`);
+    if (!bits) throw new TscComposeError('TSC_SPEC_MOUNT_FLAG', `unknown mount flag "${String(name)}"`);
     flags = (flags & ~(bits.clear ?? 0)) | bits.set;
   }
   return flags;
@@ -382,7 +382,7 @@ export function capabilityName(name: string): CapabilityName {
   const upper = name.trim().toUpperCase();
   const full = upper.startsWith('CAP_') ? upper : `CAP_${upper}`;
   if (!(CAPABILITY_NAMES as readonly string[]).includes(full)) {
-    throw new TscComposeError('TSC_SPEC_CAPABILITY', 'invalid', `unknown capability "${name}"`);
+    throw new TscComposeError('TSC_SPEC_CAPABILITY', `unknown capability "${name}"`);
   }
   return full as CapabilityName;
 }
@@ -421,7 +421,7 @@ const RLIMIT_TYPES = new Set(['as', 'core', 'cpu', 'data', 'fsize', 'locks', 'me
 const OVERLAY_OPTIONS_MAX = 4095;
 
 function invalid(message: string): TscComposeError {
-  return new TscComposeError('TSC_SPEC_INVALID', 'invalid', `invalid container spec: ${message}`);
+  return new TscComposeError('TSC_SPEC_INVALID', `invalid container spec: ${message}`);
 }
 
 /** Checks what the shim cannot check well itself; throws TscComposeError('TSC_SPEC_INVALID'). */

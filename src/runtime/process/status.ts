@@ -10,6 +10,8 @@
  * Whether it was an OOM kill is the cgroup code's to say.
  */
 import * as fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isLiveProcess } from '../../sys/process.js';
 
 export interface ExitStatus {
   exitCode: number;
@@ -54,24 +56,6 @@ export function readPidFile(pidFile: string): { containerPid: number; monitorPid
   return m ? { containerPid: Number(m[1]), monitorPid: Number(m[2]) } : undefined;
 }
 
-/** A live process (not a zombie waiting for its parent). */
-export function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The state follows the command name, which is in parentheses and may contain anything.
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Resolves with the status once the monitor wrote it; undefined when the
@@ -85,7 +69,7 @@ export async function waitForExit(
   for (;;) {
     const status = readExitStatus(statusFile);
     if (status) return status;
-    if (opts.monitorPid !== undefined && !isAlive(opts.monitorPid)) return readExitStatus(statusFile);
+    if (opts.monitorPid !== undefined && !isLiveProcess(opts.monitorPid)) return readExitStatus(statusFile);
     if (opts.signal?.aborted || Date.now() >= deadline) return undefined;
     await sleep(opts.pollMs ?? 10);
   }

@@ -2,6 +2,7 @@
  * The README's example stack end to end: postgres + redis + a Node app from
  * the local registry standing in for Docker Hub, the unchanged compose file.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -54,7 +55,7 @@ describe('example: node-postgres-redis', () => {
     const started = Date.now();
     let answer: { status: number; body: string } | undefined;
     for (let i = 0; i < 300 && !(answer && answer.status === 200); i++) {
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
       const now = JSON.parse(compose(['ps', '-a', '--format', 'json', 'app']).trim()) as { Pid: number };
       if (now.Pid !== app.Pid && now.Pid > 0) answer = await get('http://127.0.0.1:8080/');
     }

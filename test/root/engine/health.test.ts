@@ -5,6 +5,7 @@
  * probe from failing to healthy once a file exists. Everything is removed
  * afterwards, also on failure.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { runtimeFixture } from '../../support/runtime-fixture.js';
@@ -21,7 +22,7 @@ async function waitFor(what: string, condition: () => boolean, timeoutMs = 10_00
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
   }
 }
 

@@ -5,7 +5,8 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { EngineHarness, until, sleep } from '../../support/engine-harness.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EngineHarness, until } from '../../support/engine-harness.js';
 
 const ATTACHED = `name: attached
 services:

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { makeTar } from '../../support/tar.js';
 import type { TarEntry } from '../../support/tar.js';
 import { unpackLayer, MaliciousLayerError } from '../../../src/image/unpack/unpack-layer.js';
-import { getXattr } from '../../../src/runtime/sys/filesystem.js';
+import { getXattr } from '../../../src/sys/fs.js';
 import { unpackLayerFile } from '../../../src/image/unpack/unpack-in-worker.js';
 
 type Entry = TarEntry;

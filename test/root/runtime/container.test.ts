@@ -3,6 +3,7 @@
  * that nothing is left behind. One conformance suite, run against both
  * executors: the C shim and the koffi-only Node fallback.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -104,7 +105,7 @@ describe(`containers (${executor} executor)`, () => {
   it('exec sees the same processes and files and returns the exit code; stop escalates to SIGKILL', { skip: needsShim }, async () => {
     const config = fx.config(['sh', '-c', 'echo marker > /tmp/seen; sleep 60']);
     await fx.runtime.start(config);
-    for (let i = 0; i < 50 && !fs.existsSync(path.join(fx.runtime.paths(config.id).upper, 'tmp/seen')); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 50 && !fs.existsSync(path.join(fx.runtime.paths(config.id).upper, 'tmp/seen')); i++) await sleep(20);
     const code = await fx.runtime.exec(config.id, { args: ['sh', '-c', 'test "$(cat /tmp/seen)" = marker && ps | grep -q "sleep 60" && exit 7'], env: ['PATH=/bin'], cwd: '/', user: { uid: 0, gid: 0 } });
     assert.equal(code, 7);
     const t0 = Date.now();

@@ -4,6 +4,7 @@
  * symlinks planted in the container that point at host paths, absolutely or
  * with `..`: nothing on the host is read or written through them.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -15,7 +16,7 @@ import { waitForExit } from '../../../src/runtime/process/index.js';
 import type { ContainerProcess, ProcessSpec } from '../../../src/runtime/process/index.js';
 import { copyFromContainer, copyToContainer } from '../../../src/runtime/copy.js';
 import type { ContainerFilesystem } from '../../../src/runtime/copy.js';
-import { getXattr } from '../../../src/runtime/sys/filesystem.js';
+import { getXattr } from '../../../src/sys/fs.js';
 
 let fx: ProcessFixture;
 let scratch: string;
@@ -84,7 +85,7 @@ function expectFailure(fn: () => void, code: string): void {
 }
 
 async function waitFor(file: string): Promise<void> {
-  for (let i = 0; i < 500 && !fs.existsSync(file); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 500 && !fs.existsSync(file); i++) await sleep(10);
   assert.ok(fs.existsSync(file), `${file} appeared`);
 }
 

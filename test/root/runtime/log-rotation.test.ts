@@ -4,6 +4,7 @@
  * is split, and readLogs reads across them (tail, since, until, follow
  * through rotations, a container restarted onto the same log).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -120,7 +121,7 @@ describe('log rotation in the monitor', () => {
     })();
     const second = fx.spec(['sh', '-c', 'echo three; echo four'], { logFile: first.logFile, logMaxSize: 1 << 20, logMaxFiles: 2 });
     await runToExit(second);
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     stop = true;
     await following;
     assert.deepEqual(seen, ['one', 'two', 'torn', 'three', 'four']);

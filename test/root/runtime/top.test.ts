@@ -1,4 +1,5 @@
 /** docker top for a real container: the pids of its cgroup, read from /proc on the host. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { runtimeFixture } from '../../support/runtime-fixture.js';
@@ -22,7 +23,7 @@ describe('top', () => {
       // Both sleeps are forked once `ready` is printed... or shortly after: wait until the cgroup has three processes.
       let table = await containerTop(fx.runtime.cgroup(config.id));
       for (let i = 0; i < 200 && table.rows.length < 3; i++) {
-        await new Promise((r) => setTimeout(r, 10));
+        await sleep(10);
         table = await containerTop(fx.runtime.cgroup(config.id));
       }
       assert.deepEqual(table.headers, TOP_HEADERS);

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as os from 'node:os';
 import { BIN, REPO_ROOT } from '../../support/paths.js';
-import { VERSION } from '../../../src/cli/version.js';
+import { VERSION } from '../../../src/util/version.js';
 
 interface Run {
   code: number | null;

@@ -4,6 +4,7 @@
  * freeze and kill) and 'v1' (the cgroup2 mount ignored: v1 freezer and a
  * freeze-signal-thaw kill loop). Real processes, real limits, real OOM kills.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -12,7 +13,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createCgroupManager, detectCgroupLayout, type CgroupManager, type CgroupMode } from '../../../../src/runtime/cgroups/manager.js';
 
 const MiB = 1024 * 1024;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const read = (file: string): string => fs.readFileSync(file, 'utf8');
 const layout = detectCgroupLayout();
 const modes: CgroupMode[] = layout.mode === 'hybrid' ? ['hybrid', 'v1'] : layout.mode === 'v1' ? ['v1'] : [];

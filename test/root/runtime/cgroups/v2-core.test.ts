@@ -5,6 +5,7 @@
  * cgroup.events, cgroup.freeze, cgroup.kill, nested groups, removal. The
  * controller files are checked on a scratch tree (test/unit/cgroups).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -12,7 +13,6 @@ import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createCgroupManager, detectCgroupLayout, type CgroupManager } from '../../../../src/runtime/cgroups/manager.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const read = (file: string): string => fs.readFileSync(file, 'utf8');
 const layout = detectCgroupLayout();
 const unified = layout.unified;

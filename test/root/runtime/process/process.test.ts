@@ -1,4 +1,6 @@
 /** The container process boundary against the real kernel: the shim's in-container steps, its monitor, exec and init. */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isLiveProcess } from '../../../../src/sys/process.js';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -11,7 +13,6 @@ import {
   ContainerCommandError,
   ContainerStartError,
   execInContainer,
-  isAlive,
   readExitStatus,
   readLogs,
   readPidFile,
@@ -20,8 +21,6 @@ import {
 import type { LogEntry, ProcessSpec } from '../../../../src/runtime/process/index.js';
 
 let fx: ProcessFixture;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function hostMountsUnder(dir: string): string[] {
   return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(dir));
@@ -107,7 +106,7 @@ describe('container process boundary', () => {
     assert.equal((await fx.run(['sh', '-c', 'exit 3'])).status.exitCode, 3);
     const spec = fx.spec(['sleep', '60']);
     const started = await fx.start(spec);
-    assert.ok(isAlive(started.containerPid));
+    assert.ok(isLiveProcess(started.containerPid));
     assert.equal(readExitStatus(spec.statusFile), undefined, 'no status while it runs');
     assert.deepEqual(readPidFile(path.join(spec.stateDir, 'pid')), { containerPid: started.containerPid, monitorPid: started.monitorPid });
     process.kill(started.containerPid, 'SIGKILL');
@@ -184,12 +183,12 @@ console.log(JSON.stringify({ containerPid: started.containerPid, monitorPid: sta
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(spec)], { encoding: 'utf8', timeout: 20_000 });
     assert.equal(r.status, 0, r.stderr);
     const pids = JSON.parse(r.stdout) as { containerPid: number; monitorPid: number };
-    assert.ok(isAlive(pids.monitorPid), 'the monitor still runs after its parent exited');
+    assert.ok(isLiveProcess(pids.monitorPid), 'the monitor still runs after its parent exited');
     const status = await waitForExit(spec.statusFile, { monitorPid: pids.monitorPid, timeoutMs: 10_000 });
     assert.equal(status?.exitCode, 4);
     assert.equal(textOf(await fx.logs(spec), 'stdout'), 'finished\n');
-    for (let i = 0; i < 100 && isAlive(pids.monitorPid); i++) await sleep(10);
-    assert.equal(isAlive(pids.monitorPid), false, 'the monitor exits after writing the status');
+    for (let i = 0; i < 100 && isLiveProcess(pids.monitorPid); i++) await sleep(10);
+    assert.equal(isLiveProcess(pids.monitorPid), false, 'the monitor exits after writing the status');
   });
 
   it('exec sees the same processes and files, gets our input and returns the exit code', async () => {
@@ -230,7 +229,7 @@ console.log(JSON.stringify({ containerPid: started.containerPid, monitorPid: sta
         err instanceof ContainerCommandError && err.code === 'TSC_EXEC_FAILED' && err.message === 'exec "nosuchcmd": executable file not found in $PATH' && err.argument === 'nosuchcmd',
     );
     assert.ok(pid1 > 0);
-    assert.equal(isAlive(pid1), false, 'PID 1 is gone');
+    assert.equal(isLiveProcess(pid1), false, 'PID 1 is gone');
     assert.deepEqual(processesMentioning(spec.stateDir), [], 'no shim is left');
     assert.deepEqual(hostMountsUnder(fx.root), [], 'nothing is mounted on the host');
     assert.equal(readExitStatus(spec.statusFile), undefined);
@@ -259,7 +258,7 @@ console.log(JSON.stringify({ containerPid: started.containerPid, monitorPid: sta
       }),
       /no cgroup for you/,
     );
-    assert.equal(isAlive(pid1), false);
+    assert.equal(isLiveProcess(pid1), false);
     assert.deepEqual(processesMentioning(hooked.stateDir), []);
     assert.deepEqual(hostMountsUnder(fx.root), []);
   });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PlainPullRenderer, createPullProgress, toProgressEvent } from '../../../../src/cli/commands/pull-progress.js';
@@ -87,7 +88,7 @@ describe('pull progress', () => {
     for (const e of events) live.onEvent(e);
     live.done();
     // listr2 draws its last frame once the list has finished, a few ticks later.
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     const screen = tty.chunks.join('');
     assert.match(screen, /Image busybox:1/);
     assert.match(screen, /aaaaaaaaaaaa/);

@@ -2,7 +2,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyDefaults } from '../../../../src/compose/phases/model-check.js';
-import { ProjectSchema, createsHostPath, getService, healthcheckDisabled, serviceNames, serviceScale } from '../../../../src/compose/model.js';
+import { ProjectSchema } from '../../../../src/compose/model.js';
+import { createsHostPath, getService, healthcheckDisabled, serviceNames, serviceScale } from '../../../../src/compose/model-queries.js';
 import { isTscComposeError } from '../../../../src/errors/index.js';
 import { canonicalError, project, runCanonical } from '../../../support/canonical.js';
 

@@ -14,8 +14,8 @@ import { stripTags } from '../../../../src/compose/tags.js';
 import { validateComposeFile } from '../../../../src/compose/schema/validate-file.js';
 import { renderJsonSchema } from '../../../../src/compose/schema/json-schema.js';
 import { FIXTURES_DIR, OFFICIAL_SCHEMA, sharedAvailable } from '../../../support/paths.js';
-import { buildOracles, COMPOSE_GO_SCHEMA, readJson } from './oracles.js';
-import type { Json, Oracles } from './oracles.js';
+import { buildOracles, COMPOSE_GO_SCHEMA, readJson } from '../../../support/schema-oracles.js';
+import type { Json, Oracles } from '../../../support/schema-oracles.js';
 
 const skip = !sharedAvailable() && 'shared compose-spec material missing';
 

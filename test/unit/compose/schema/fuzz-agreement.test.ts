@@ -11,8 +11,8 @@ import assert from 'node:assert/strict';
 import { validateComposeFile } from '../../../../src/compose/schema/validate-file.js';
 import { PositionTable } from '../../../../src/compose/positions.js';
 import { sharedAvailable } from '../../../support/paths.js';
-import { buildOracles, COMPOSE_GO_SCHEMA, readJson } from './oracles.js';
-import type { Json } from './oracles.js';
+import { buildOracles, COMPOSE_GO_SCHEMA, readJson } from '../../../support/schema-oracles.js';
+import type { Json } from '../../../support/schema-oracles.js';
 
 const skip = !sharedAvailable() && 'shared compose-spec material missing';
 

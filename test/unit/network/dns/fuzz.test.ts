@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
@@ -194,9 +195,9 @@ it(`server over UDP: 5000 hostile packets, then it still answers (seed ${SEED})`
   await new Promise<void>((r) => s.bind(0, CLIENT, () => r()));
   for (let i = 0; i < 5000; i++) {
     s.send(hostile(), port, SERVER);
-    if (i % 100 === 99) await new Promise((r) => setTimeout(r, 5));
+    if (i % 100 === 99) await sleep(5);
   }
-  await new Promise((r) => setTimeout(r, 500));
+  await sleep(500);
   s.close();
   assert.ok(replies > 1000, `replies ${replies}`);
   await stillAnswers();
@@ -220,7 +221,7 @@ it(`server over TCP: hostile frames, lying lengths, abrupt closes, on 40 connect
             // Sometimes split mid-frame.
             const cut = kind === 2 ? int(framed.length) : framed.length;
             s.write(framed.subarray(0, cut));
-            if (cut < framed.length) await new Promise((r) => setTimeout(r, 1));
+            if (cut < framed.length) await sleep(1);
             s.write(framed.subarray(cut));
           }
           if (i % 10 === 9) await new Promise((r) => setImmediate(r));
@@ -242,11 +243,11 @@ it('server over TCP: more connections than allowed, then the extra are closed an
     s.on('error', () => undefined);
     sockets.push(s);
   }
-  await new Promise((r) => setTimeout(r, 300));
+  await sleep(300);
   const open = sockets.filter((s) => !s.destroyed && s.readyState === 'open').length;
   for (const s of sockets) s.destroy();
   assert.ok(open <= 260, `open ${open}`);
-  await new Promise((r) => setTimeout(r, 100));
+  await sleep(100);
   await stillAnswers();
 });
 
@@ -266,7 +267,7 @@ it('server over TCP: a client that asks and never reads is cut off; the server s
       c.on('connect', async () => {
         for (let i = 0; i < 30 && !c.destroyed; i++) {
           c.write(frames);
-          await new Promise((r) => setTimeout(r, 20));
+          await sleep(20);
         }
         setTimeout(() => {
           c.destroy();

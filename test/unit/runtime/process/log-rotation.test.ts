@@ -1,4 +1,5 @@
 /** Reading rotated logs: file order, tail/since/until across files, following through rotations, the rotation directive. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -99,7 +100,7 @@ describe('rotated container logs', () => {
     const reading = (async () => {
       for await (const e of readLogs(file, { follow: true, until: () => stop, pollMs: 5 })) seen.push(e.line);
     })();
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     let n = 1;
     for (let round = 0; round < 30; round++) {
       // Some rounds rotate twice before the reader looks again.
@@ -109,9 +110,9 @@ describe('rotated container logs', () => {
         rotate(file, 4);
         fs.appendFileSync(file, rec(++n));
       }
-      await new Promise((r) => setTimeout(r, round % 3 === 0 ? 0 : 8));
+      await sleep(round % 3 === 0 ? 0 : 8);
     }
-    await new Promise((r) => setTimeout(r, 40));
+    await sleep(40);
     stop = true;
     await reading;
     assert.deepEqual(seen, range(1, n));
@@ -126,15 +127,15 @@ describe('rotated container logs', () => {
     const reading = (async () => {
       for await (const e of readLogs(file, { follow: true, until: () => stop, pollMs: 5 })) seen.push(e.line);
     })();
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     fs.appendFileSync(file, rec(2));
     rotate(file, 1);
     fs.appendFileSync(file, rec(3));
-    await new Promise((r) => setTimeout(r, 30));
+    await sleep(30);
     fs.truncateSync(file, 0);
-    await new Promise((r) => setTimeout(r, 30));
+    await sleep(30);
     fs.appendFileSync(file, rec(4));
-    await new Promise((r) => setTimeout(r, 30));
+    await sleep(30);
     stop = true;
     await reading;
     assert.deepEqual(seen, range(1, 4));

@@ -1,4 +1,5 @@
 /** The container log format and reading it whole, from the end, from a time, and while it grows. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -68,14 +69,14 @@ describe('container logs', () => {
     const reading = (async () => {
       for await (const e of readLogs(file, { follow: true, until: () => stop, pollMs: 5 })) seen.push(e.line);
     })();
-    await new Promise((r) => setTimeout(r, 30));
+    await sleep(30);
     fs.writeFileSync(file, formatLogRecord(entry(1)));
-    await new Promise((r) => setTimeout(r, 30));
+    await sleep(30);
     const second = formatLogRecord(entry(2));
     fs.appendFileSync(file, second.slice(0, 20));
-    await new Promise((r) => setTimeout(r, 30));
+    await sleep(30);
     fs.appendFileSync(file, second.slice(20));
-    await new Promise((r) => setTimeout(r, 30));
+    await sleep(30);
     stop = true;
     await reading;
     assert.deepEqual(seen, ['line 1', 'line 2']);

@@ -7,9 +7,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Ajv } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { renderJsonSchema } from '../../../../src/compose/schema/json-schema.js';
-import { ComposeFileSchema } from '../../../../src/compose/schema/file-schema.js';
-import { OFFICIAL_SCHEMA, SHARED_DIR } from '../../../support/paths.js';
+import { renderJsonSchema } from '../../src/compose/schema/json-schema.js';
+import { ComposeFileSchema } from '../../src/compose/schema/file-schema.js';
+import { OFFICIAL_SCHEMA, SHARED_DIR } from './paths.js';
 
 export type Json = Record<string, unknown>;
 export type Check = (doc: unknown) => boolean;

@@ -1,2 +1,0 @@
-/** Kept in step with package.json by test/unit/cli/version.test.ts (no JSON read at start-up). */
-export const VERSION = '0.1.0';
