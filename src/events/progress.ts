@@ -87,8 +87,13 @@ export function composeStatus(status: ResourceStatus): 'Working' | 'Done' | 'War
       return 'Warning';
     case 'error':
       return 'Error';
-    default:
+    case 'working':
+    case 'waiting':
       return 'Working';
+    default: {
+      const unknown: never = status;
+      throw new Error(`unknown resource status ${String(unknown)}`);
+    }
   }
 }
 

@@ -64,9 +64,9 @@ export function parsePullPolicy(policy: string | undefined): PullPolicy {
     case 'refresh':
       return { kind: 'refresh', intervalMs: 0 };
     case 'daily':
-      return { kind: 'refresh', intervalMs: UNIT_MS['d'] as number };
+      return { kind: 'refresh', intervalMs: UNIT_MS['d'] };
     case 'weekly':
-      return { kind: 'refresh', intervalMs: UNIT_MS['w'] as number };
+      return { kind: 'refresh', intervalMs: UNIT_MS['w'] };
     default:
       break;
   }

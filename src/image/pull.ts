@@ -4,7 +4,6 @@
  * verify each, unpack each layer once, then record the image. Until the last
  * step nothing is visible: a pull that dies leaves only resumable ingests.
  */
-import * as fs from 'node:fs';
 import { TscComposeError } from '../errors/index.js';
 import { MEDIA_TYPES, hostPlatform, isLayerMediaType } from './oci.js';
 import type { Descriptor, ImageConfig, ImageIndex, ImageManifest, Platform } from './oci.js';

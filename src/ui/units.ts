@@ -70,7 +70,8 @@ export function formatAgo(then: number, now: number): string {
 export type HealthState = 'starting' | 'healthy' | 'unhealthy' | undefined | '';
 
 export interface ContainerStatusInput {
-  state: 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'removing' | string;
+  /** Docker's container states (created, running, paused, restarting, exited, dead, removing); anything else is shown as it is. */
+  state: string;
   /** ms epoch; undefined or 0 when never started. */
   startedAt?: number | undefined;
   finishedAt?: number | undefined;

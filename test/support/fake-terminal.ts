@@ -39,7 +39,7 @@ export class FakeTerminal extends Writable {
     while (i < text.length) {
       const ch = text[i] as string;
       if (ch === '\x1b') {
-        // eslint-disable-next-line no-control-regex
+         
         const m = /^\x1b\[([0-9;?]*)([A-Za-z])/.exec(text.slice(i));
         if (!m) throw new Error(`unknown escape at ${JSON.stringify(text.slice(i, i + 8))}`);
         this.escape(m[1] as string, m[2] as string);

@@ -43,9 +43,9 @@ export function buildOracles(): Oracles {
   // Ours keeps its $schema: Ajv2020 knows the 2020-12 meta-schema and checks our output against it.
   const generated = new Ajv2020({ strict: false }).compile(JSON.parse(renderJsonSchema()) as Json);
   return {
-    official: (doc) => official(doc) as boolean,
-    composeGo: (doc) => composeGo(doc) as boolean,
-    generated: (doc) => generated(doc) as boolean,
+    official: (doc) => official(doc),
+    composeGo: (doc) => composeGo(doc),
+    generated: (doc) => generated(doc),
     zod: (doc) => ComposeFileSchema.safeParse(doc).success,
   };
 }

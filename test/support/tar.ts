@@ -14,7 +14,7 @@ export async function makeTar(entries: TarEntry[]): Promise<Buffer> {
     pack.on('error', reject);
   });
   for (const { content, ...header } of entries) {
-    await new Promise<void>((resolve, reject) => pack.entry({ mode: 0o644, ...header } as tar.Header, content ?? '', (err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) => pack.entry({ mode: 0o644, ...header }, content ?? '', (err) => (err ? reject(err) : resolve())));
   }
   pack.finalize();
   await ended;

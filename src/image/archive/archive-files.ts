@@ -177,9 +177,17 @@ export async function stageTar(source: Readable, stagingParent: string, what: st
           entry.resume();
           break;
         }
-        default:
+        case 'directory':
+        case 'block-device':
+        case 'character-device':
+        case 'fifo':
           // Directories carry nothing the loader needs; devices and fifos have no place in an image archive.
           entry.resume();
+          break;
+        default: {
+          const unknown: never = header.type;
+          throw new ArchiveFormatError(`${what}: entry "${name}" has an unknown type ${String(unknown)}`);
+        }
       }
     }
     await consumed;

@@ -89,7 +89,7 @@ export async function writeImageArchive(store: ImageStore, references: string[],
   // streamx's pipe always ends its destination; stdout must stay open, so copy by hand.
   const pump = (async () => {
     for await (const chunk of pack) {
-      if (!sink.write(chunk as Buffer)) await once(sink, 'drain');
+      if (!sink.write(chunk)) await once(sink, 'drain');
     }
     if (options.end) {
       sink.end();

@@ -13,8 +13,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { createHash } from 'node:crypto';
-import { Readable, Transform, Writable } from 'node:stream';
-import type { TransformCallback } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
+import type { TransformCallback , Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pipeline as pipelineStreams } from 'node:stream';
 import * as tar from 'tar-stream';
@@ -234,14 +234,15 @@ export async function unpackLayer(source: Readable, dest: string, options: Unpac
     });
   };
 
-  let failure: unknown;
+  let failure: Error | undefined;
   extract.on('entry', (header, stream, next) => {
     // Destroying the extractor errors the entry stream too; that copy is expected.
     stream.on('error', () => {});
     const done = (err?: unknown): void => {
       if (err) {
-        failure ??= err;
-        extract.destroy(err as Error);
+        const error = err instanceof Error ? err : new Error(typeof err === 'string' ? err : 'layer entry failed');
+        failure ??= error;
+        extract.destroy(error);
       } else next();
     };
     try {
@@ -360,13 +361,13 @@ function lstatOrUndefined(p: string): fs.Stats | undefined {
 
 /** Reads the first bytes to choose a decompressor, then replays them. */
 async function sniff(source: Readable): Promise<{ head: Buffer; stream: Readable }> {
-  const iterator = source[Symbol.asyncIterator]();
+  const iterator: AsyncIterator<Buffer | Uint8Array, undefined> = source[Symbol.asyncIterator]();
   const chunks: Buffer[] = [];
   let size = 0;
   while (size < 4) {
     const { value, done } = await iterator.next();
     if (done) break;
-    const b = Buffer.isBuffer(value) ? value : Buffer.from(value as Uint8Array);
+    const b = Buffer.isBuffer(value) ? value : Buffer.from(value);
     chunks.push(b);
     size += b.length;
   }
@@ -376,7 +377,7 @@ async function sniff(source: Readable): Promise<{ head: Buffer; stream: Readable
     for (;;) {
       const { value, done } = await iterator.next();
       if (done) return;
-      yield Buffer.isBuffer(value) ? value : Buffer.from(value as Uint8Array);
+      yield Buffer.isBuffer(value) ? value : Buffer.from(value);
     }
   }
   return { head, stream: Readable.from(replay()) };

@@ -51,7 +51,7 @@ export class DnsRecords implements NameTable {
     for (const n of copy.networks) {
       this.owners.set(n.address, copy.containerId);
       let table = this.names.get(n.network);
-      if (!table) this.names.set(n.network, (table = new Map()));
+      if (!table) this.names.set(n.network, (table = new Map<string, Entry[]>()));
       for (const name of new Set(n.names.map(normalise))) {
         if (name === '') continue;
         const list = table.get(name);

@@ -61,8 +61,6 @@ export interface PortBinding {
   service?: string | undefined;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface NetworkHostOptions {}
 
 interface HeldPort {
   key: string;
@@ -105,7 +103,6 @@ export class NetworkHost {
   /** Firewall changes are read-modify-write: one at a time within this engine. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly options: NetworkHostOptions = {}) {}
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const next = this.queue.then(fn, fn);
@@ -135,7 +132,7 @@ export class NetworkHost {
   }
 
   async removeSandbox(id: string): Promise<void> {
-    await removeNetns(sandboxName(id));
+    removeNetns(sandboxName(id));
   }
 
   async attach(sandboxPath: string, a: Attachment): Promise<void> {
@@ -204,9 +201,9 @@ export interface RemoveEverythingOptions {
   netns?: (name: string) => boolean;
 }
 
-/** Everything tsc made: for tests and `engine reset`. Every tsc* link, tsc-* netns, TSC-* chain and the jumps to them. */
+/** Everything tsc made: for tests. Every tsc* link, tsc-* netns, TSC-* chain and the jumps to them. */
 export async function removeEverythingTsc(opts: RemoveEverythingOptions = {}): Promise<void> {
-  for (const ns of listNetns().filter((n) => n.startsWith(SANDBOX_PREFIX) && (opts.netns?.(n) ?? true))) await removeNetns(ns);
+  for (const ns of listNetns().filter((n) => n.startsWith(SANDBOX_PREFIX) && (opts.netns?.(n) ?? true))) removeNetns(ns);
   await ipBatchForce(hostLinks().filter((n) => n.startsWith('tsc')).map((n) => `link del ${n}`));
   await applyFirewall(planRemoveAll);
 }

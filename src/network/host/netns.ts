@@ -70,7 +70,7 @@ export async function createNetns(name: string): Promise<string> {
   return path;
 }
 
-export async function removeNetns(name: string): Promise<void> {
+export function removeNetns(name: string): void {
   const path = sandboxPath(name);
   if (!fs.existsSync(path)) return;
   if (netnsMounts().inside.has(path)) {

@@ -29,7 +29,7 @@ export async function reservePort(protocol: 'tcp' | 'udp', hostIp: string, port:
   if (protocol === 'udp') {
     const socket = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
     await new Promise<void>((resolve, reject) => {
-      socket.once('error', (err) => reject(portInUseError(protocol, host, port, service, err as NodeJS.ErrnoException)));
+      socket.once('error', (err) => reject(portInUseError(protocol, host, port, service, err)));
       socket.bind({ port, address: host, exclusive: true }, () => resolve());
     });
     socket.on('error', () => undefined);
@@ -38,7 +38,7 @@ export async function reservePort(protocol: 'tcp' | 'udp', hostIp: string, port:
   }
   const server = net.createServer((c) => c.destroy());
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(portInUseError(protocol, host, port, service, err as NodeJS.ErrnoException)));
+    server.once('error', (err) => reject(portInUseError(protocol, host, port, service, err)));
     server.listen({ host, port, exclusive: true, backlog: 1 }, () => resolve());
   });
   server.on('error', () => undefined);

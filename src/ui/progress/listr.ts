@@ -122,7 +122,7 @@ export class ListrProgress implements EventProcessor {
         ...(this.opts.color ? {} : { color: {}, icon: {} }),
       },
     };
-    return new Listr(tasks, options) as unknown as AnyListr;
+    return new Listr(tasks, options);
   }
 
   private apply(e: ProgressEvent): void {

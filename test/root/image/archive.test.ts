@@ -95,7 +95,7 @@ describe('image save and load', { timeout: 10 * 60_000 }, () => {
     const loaded = await loadImages(target, { path: archive });
     assert.deepEqual(loaded.map((l) => l.reference), [`${registry.host}/test/busybox:1`]);
     assert.equal(loaded[0]?.record.manifestDigest, images.busybox.manifestDigest);
-    assert.ok(fs.existsSync(path.join(target.lowerDirs(loaded[0]!.record)[0] as string, 'bin', 'busybox')));
+    assert.ok(fs.existsSync(path.join(target.lowerDirs(loaded[0].record)[0] as string, 'bin', 'busybox')));
     // Loading again changes nothing and needs no unpack.
     const again = await loadImages(target, { path: archive });
     assert.equal(again[0]?.record.manifestDigest, images.busybox.manifestDigest);

@@ -220,10 +220,10 @@ describe('whiteouts in a running container', () => {
         chunks.push(c as Buffer);
       });
       const ended = new Promise<void>((r) => pack.on('end', () => r()));
-      pack.entry({ name: 'etc/.wh.group', mode: 0o644 } as tar.Header, '');
-      pack.entry({ name: 'usr/', type: 'directory', mode: 0o755 } as tar.Header);
-      pack.entry({ name: 'usr/.wh..wh..opq', mode: 0o644 } as tar.Header, '');
-      pack.entry({ name: 'usr/only-upper', mode: 0o644 } as tar.Header, 'u');
+      pack.entry({ name: 'etc/.wh.group', mode: 0o644 }, '');
+      pack.entry({ name: 'usr/', type: 'directory', mode: 0o755 });
+      pack.entry({ name: 'usr/.wh..wh..opq', mode: 0o644 }, '');
+      pack.entry({ name: 'usr/only-upper', mode: 0o644 }, 'u');
       pack.finalize();
       await ended;
       const upperTar = Buffer.concat(chunks);

@@ -176,7 +176,9 @@ async function cacheKeys(names: TestImageName[], ctx: BuildContext): Promise<Rec
         keys[name] = shortHash([LAYOUT_FORMAT, name, ctx.debianArch, DEBIAN_SUITE, mirrors, debootstrap, script, DEBIAN_FILES, DEBIAN_UPGRADE_SCRIPT, DEBIAN_CONFIG, pinned]);
         break;
       }
-      default: {
+      case 'postgres':
+      case 'redis':
+      case 'node': {
         const recipe = APP_RECIPES[name];
         const { versions } = await ctx.mirrors();
         const pinned = recipe.packages.map((p) => `${p}=${versions[p]}`);
@@ -625,7 +627,7 @@ async function buildApp(ctx: BuildContext, recipe: AppRecipe, key: string, stage
  * everything takes about a minute; cached, well under a second).
  */
 export async function ensureTestImages<N extends TestImageName = TestImageName>(opts: EnsureTestImagesOptions<N> = {}): Promise<TestImages<N>> {
-  const requested = (opts.images ?? ALL_TEST_IMAGES) as readonly TestImageName[];
+  const requested = (opts.images ?? ALL_TEST_IMAGES);
   const names = withDependencies(requested);
   const log = opts.log ?? ((line: string) => process.stderr.write(`[test-images] ${line}\n`));
   const cacheDir = testImageCacheDir(opts.cacheDir);

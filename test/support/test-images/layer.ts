@@ -99,7 +99,7 @@ function writeEntry(pack: tar.Pack, entry: LayerEntry): Promise<void> {
       reject(e);
       sink.destroy(e);
     });
-    source.pipe(sink as unknown as NodeJS.WritableStream);
+    source.pipe(sink);
   });
 }
 

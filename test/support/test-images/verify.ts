@@ -77,7 +77,7 @@ export async function verifyLayout(layoutDir: string): Promise<VerifiedLayout> {
     await checkBlob(d);
     if (d.mediaType === MEDIA_TYPE.index) {
       const index = reader.readJson<ImageIndex>(d.digest);
-      if (index.mediaType !== MEDIA_TYPE.index) fail(`${d.digest}: index mediaType ${index.mediaType}`);
+      if (index.mediaType !== MEDIA_TYPE.index) fail(`${d.digest}: index mediaType ${String(index.mediaType)}`);
       result.indexes.push({ digest: d.digest, index });
       for (const m of index.manifests) await visit(m);
       return;

@@ -12,7 +12,7 @@ import type { RestartInput, RestartPolicy } from '../../../src/engine/restart-po
 import { TscComposeError } from '../../../src/errors/index.js';
 import type { ServiceConfig } from '../../../src/compose/model.js';
 
-const service = (over: Record<string, unknown>): ServiceConfig => ({ image: 'busybox', ...over }) as unknown as ServiceConfig;
+const service = (over: Record<string, unknown>): ServiceConfig => ({ image: 'busybox', ...over });
 
 const exit = (over: Partial<RestartInput> = {}): RestartInput => ({
   exitCode: 1,

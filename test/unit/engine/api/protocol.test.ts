@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deserializeError, serializeError } from '../../../../src/engine/api/protocol.js';
-import { ComposeFileError, SyscallError, TscComposeError } from '../../../../src/errors/index.js';
+import type { TscComposeError } from '../../../../src/errors/index.js';
+import { ComposeFileError, SyscallError } from '../../../../src/errors/index.js';
 import { ERRNO } from '../../../../src/errors/errno.js';
 
 const roundTrip = (err: unknown): TscComposeError => deserializeError(JSON.parse(JSON.stringify(serializeError(err))) as ReturnType<typeof serializeError>);

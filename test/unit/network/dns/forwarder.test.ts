@@ -8,7 +8,6 @@ import { DnsServer } from '../../../../src/network/dns/server.js';
 import { parseUpstream } from '../../../../src/network/dns/forwarder.js';
 
 // Every upstream here is a fake resolver this test runs on loopback; nothing goes to the host's real one.
-const SERVER = '127.0.0.60';
 const CLIENT = '127.0.0.61';
 
 type Reply = packet.DecodedPacket & { rcode?: string; flag_tc?: boolean };
@@ -120,7 +119,7 @@ function viaUdp(target: { port: number; address: string }, msg: Buffer): Promise
     s.on('message', (m) => {
       clearTimeout(timer);
       s.close();
-      resolve(packet.decode(m) as Reply);
+      resolve(packet.decode(m));
     });
     s.bind(0, CLIENT, () => s.send(msg, target.port, target.address));
   });
@@ -135,7 +134,7 @@ function viaTcp(target: { port: number; address: string }, msg: Buffer): Promise
       buf = Buffer.concat([buf, c]);
       if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
         s.destroy();
-        resolve(packet.decode(buf.subarray(2, 2 + buf.readUInt16BE(0))) as Reply);
+        resolve(packet.decode(buf.subarray(2, 2 + buf.readUInt16BE(0))));
       }
     });
     s.on('error', reject);

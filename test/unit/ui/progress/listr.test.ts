@@ -21,7 +21,7 @@ class Recorder extends Writable {
   }
 }
 
-// eslint-disable-next-line no-control-regex
+ 
 const plain = (text: string): string => text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
 
 /** What listr2 printed last: its final frame is written after the live frames are erased. */
@@ -39,7 +39,7 @@ test('listr: one row per resource in its final state, on the given stream, nothi
   process.stdout.write = ((chunk: string | Uint8Array) => {
     written.push(String(chunk));
     return true;
-  }) as typeof process.stdout.write;
+  });
   try {
     const p = new ListrProgress(term, { color: false });
     p.start('Running');
