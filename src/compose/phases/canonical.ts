@@ -24,6 +24,7 @@ import { formatKeyPath } from '../positions.js';
 import { parseDotenv, parseRawEnvFile } from '../dotenv.js';
 import { formatGoDuration, parseGoDuration } from '../../util/duration.js';
 import { invalidSizeMessage, parseBytes } from '../../util/bytes.js';
+import { SHELL_WORDS_ERROR, splitShellWords } from '../../util/shell-words.js';
 
 type Obj = Record<string, unknown>;
 type Path = readonly PathSegment[];
@@ -336,94 +337,13 @@ const toHostsList: Transformer = (v, path, run) => {
 
 // ---- command lines --------------------------------------------------------------
 
-/**
- * Splits a command string the way compose-go does (mattn/go-shellwords,
- * without environment or backtick expansion): quotes group, a backslash
- * escapes the next character (`\n` and `\t` become newline and tab) except
- * inside single quotes, and an unquoted `;`, `&`, `|`, `<` or `>` ends the
- * command: what follows is ignored (we warn about it).
- */
-export function splitCommandLine(line: string): { words: string[]; ignoredFrom?: number } | { error: string } {
-  const words: string[] = [];
-  let buf = '';
-  let got: 'none' | 'word' | 'quoted' = 'none';
-  let escaped = false;
-  let doubleQuoted = false;
-  let singleQuoted = false;
-  let backQuote = false;
-  let dollarQuote = false;
-  let stop: number | undefined;
-  const chars = [...line];
-  let offset = 0;
-  for (let i = 0; i < chars.length; offset += (chars[i] as string).length, i++) {
-    let c = chars[i] as string;
-    if (escaped) {
-      escaped = false;
-      if (backQuote || dollarQuote) {
-        buf += `\\${c}`;
-        got = 'word';
-        continue;
-      }
-      if (c === 't') c = '\t';
-      else if (c === 'n') c = '\n';
-      buf += c;
-      got = 'word';
-      continue;
-    }
-    if (c === '\\') {
-      if (singleQuoted) buf += c;
-      else escaped = true;
-      continue;
-    }
-    if (c === ' ' || c === '\t' || c === '\r' || c === '\n') {
-      if (singleQuoted || doubleQuoted || backQuote || dollarQuote) buf += c;
-      else if (got !== 'none') {
-        words.push(buf);
-        buf = '';
-        got = 'none';
-      }
-      continue;
-    }
-    const quoted = singleQuoted || doubleQuoted || backQuote || dollarQuote;
-    if (c === '`' && !singleQuoted && !doubleQuoted && !dollarQuote) {
-      backQuote = !backQuote;
-    } else if (c === ')' && !singleQuoted && !doubleQuoted && !backQuote) {
-      if (!dollarQuote) return { error: 'invalid command line string' };
-      dollarQuote = false;
-    } else if (c === '(' && !singleQuoted && !doubleQuoted && !backQuote) {
-      if (dollarQuote || !buf.endsWith('$') || buf.endsWith('\\$')) return { error: 'invalid command line string' };
-      dollarQuote = true;
-      buf += c;
-      continue;
-    } else if (c === '"' && !singleQuoted && !dollarQuote && !backQuote) {
-      if (doubleQuoted) got = 'quoted';
-      doubleQuoted = !doubleQuoted;
-      continue;
-    } else if (c === "'" && !doubleQuoted && !dollarQuote && !backQuote) {
-      if (singleQuoted) got = 'quoted';
-      singleQuoted = !singleQuoted;
-      continue;
-    } else if (';&|<>'.includes(c) && !quoted) {
-      // A redirection's file descriptor (`2>`) goes with it.
-      if (c === '>' && buf !== '' && /^\d+$/.test(buf)) got = 'none';
-      stop = offset;
-      break;
-    }
-    got = 'word';
-    buf += c;
-  }
-  if (got !== 'none') words.push(buf);
-  if (escaped || singleQuoted || doubleQuoted || backQuote || dollarQuote) return { error: 'invalid command line string' };
-  return stop === undefined ? { words } : { words, ignoredFrom: stop };
-}
-
 /** command, entrypoint, hook commands: a string is split into words; null stays null (keep the image's). */
 const toCommand: Transformer = (v, path, run) => {
   if (v === null || v === undefined) return v;
   if (Array.isArray(v)) return toStringList(v, path, run);
   const line = scalarText(v);
-  const split = splitCommandLine(line);
-  if ('error' in split) return run.fail(path, `${split.error}: ${line}`);
+  const split = splitShellWords(line);
+  if ('problem' in split) return run.fail(path, `${SHELL_WORDS_ERROR}: ${line}`);
   if (split.ignoredFrom !== undefined) {
     run.warn(path, `"${line.slice(split.ignoredFrom)}" is ignored, as docker compose ignores what follows an unquoted ;, &, |, < or > (use a list, or run it with sh -c)`);
   }

@@ -1,7 +1,6 @@
 /** The rest of a service: long forms, typed scalars, compose-go's quirks kept. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { splitCommandLine } from '../../../../../src/compose/phases/canonical.js';
 import { canonicalError, runCanonical, service } from '../../../../support/canonical.js';
 
 describe('depends_on', () => {
@@ -119,19 +118,7 @@ describe('command and entrypoint', () => {
     assert.equal(web.entrypoint, null);
   });
 
-  it('go-shellwords details: escapes, empty quotes, $() kept whole', () => {
-    assert.deepEqual(splitCommandLine('a "" b'), { words: ['a', '', 'b'] });
-    assert.deepEqual(splitCommandLine('echo a\\tb "c\\"d"'), { words: ['echo', 'a\tb', 'c"d'] });
-    assert.deepEqual(splitCommandLine("echo '\\n'"), { words: ['echo', '\\n'] });
-    assert.deepEqual(splitCommandLine('echo $(date +%s) x'), { words: ['echo', '$(date +%s)', 'x'] });
-    assert.deepEqual(splitCommandLine('a (b)'), { error: 'invalid command line string' });
-    assert.deepEqual(splitCommandLine('"open'), { error: 'invalid command line string' });
-  });
-
   it('what follows an unquoted ; & | < > is dropped as docker compose drops it, with a warning', () => {
-    assert.deepEqual(splitCommandLine('echo a && echo b'), { words: ['echo', 'a'], ignoredFrom: 7 });
-    assert.deepEqual(splitCommandLine('run 2>/dev/null'), { words: ['run'], ignoredFrom: 5 });
-    assert.deepEqual(splitCommandLine('echo "a;b"'), { words: ['echo', 'a;b'] });
     const run = runCanonical('services:\n  web:\n    command: migrate; serve\n');
     assert.deepEqual((run.output as any).services.web.command, ['migrate']);
     assert.match(run.ctx.warnings[0]?.message ?? '', /^services\.web\.command: "; serve" is ignored/);
