@@ -1,8 +1,9 @@
-/** Runs the canonical phase (and defaults) on YAML text, in memory, with source positions. */
+/** Runs the canonical phase and the env-files phase after it (and defaults), as the loader does, on YAML text in memory, with source positions. */
 import assert from 'node:assert/strict';
 import { PositionTable } from '../../src/compose/positions.js';
 import { parseYamlDocuments } from '../../src/compose/phases/parse.js';
 import { toCanonical } from '../../src/compose/phases/canonical.js';
+import { applyEnvFiles } from '../../src/compose/phases/env-files.js';
 import { applyDefaults } from '../../src/compose/phases/model-check.js';
 import { isTscComposeError } from '../../src/errors/index.js';
 import type { TscComposeError } from '../../src/errors/index.js';
@@ -35,7 +36,8 @@ export function runCanonical(yaml: string, options: Options = {}): CanonicalRun 
   const [doc] = parseYamlDocuments(yaml, FILE, ctx.positions);
   const input = doc as ComposeTree;
   const env = options.env ?? {};
-  const output = toCanonical(input, ctx, { lookup: (name) => (Object.hasOwn(env, name) ? env[name] : undefined) });
+  const lookup = (name: string): string | undefined => (Object.hasOwn(env, name) ? env[name] : undefined);
+  const output = applyEnvFiles(toCanonical(input, ctx, { lookup }), ctx, { lookup });
   return { input, output, ctx };
 }
 

@@ -1,7 +1,7 @@
 /** volumes: short syntax as compose-go's format.ParseVolume, long syntax typed, targets cleaned. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseVolumeSpec } from '../../../../../src/compose/phases/canonical.js';
+import { parseVolumeSpec } from '../../../../../src/compose/canonical/volumes.js';
 import { canonicalError, service } from '../../../../support/canonical.js';
 
 const volumes = (...specs: string[]): unknown => service(`services:\n  web:\n    volumes: [${specs.map((s) => JSON.stringify(s)).join(', ')}]\n`).volumes;
