@@ -1,7 +1,7 @@
 /**
  * The loader pipeline (compose-go's phases, typed at the end):
  * parse → interpolate → resolve paths → include → extends → merge → validate
- * → canonical → defaults → profiles → consistency. Every phase lives in its own
+ * → canonical → env files → defaults → profiles → consistency. Every phase lives in its own
  * module under phases/; this file only wires them and owns no logic of its own
  * beyond file bookkeeping. Options let `config` stop early (--no-interpolate).
  * The schema and model checks come from the host, so a caller can avoid loading the
@@ -9,7 +9,8 @@
  * plain one.
  */
 import * as path from 'node:path/posix';
-import { AggregateComposeError, ComposeFileError, TscComposeError } from '../errors/index.js';
+import { AggregateComposeError, ComposeFileError } from '../errors/index.js';
+import type { TscComposeError } from '../errors/index.js';
 import type { ComposeTree, FileReader, LoadContext, LoadWarning, VariableLookup } from './context.js';
 import { PositionTable } from './positions.js';
 import { parseYamlDocuments } from './phases/parse.js';
@@ -21,6 +22,7 @@ import { applyExtends } from './phases/extends.js';
 import { mergeComposeTrees } from './phases/merge.js';
 import { stripTags } from './tags.js';
 import { toCanonical } from './phases/canonical.js';
+import { applyEnvFiles } from './phases/env-files.js';
 import { fillDefaults } from './phases/defaults.js';
 import { checkProject } from './phases/check-project.js';
 import { buildDependencyGraph } from '../graph/dependency-graph.js';
@@ -87,7 +89,7 @@ export function loadProject(options: ProjectOptions, host: LoaderHost, loadOptio
     return { project: { name: projectName, ...tree } as unknown as Project, disabledServices: [], warnings: ctx.warnings };
   }
 
-  const canonical = toCanonical(tree, ctx, { lookup });
+  const canonical = applyEnvFiles(toCanonical(tree, ctx, { lookup }), ctx, { lookup });
   const full = host.checkModel(fillDefaults(canonical, { projectName, workingDir: options.workingDir }));
   const { project, disabled } = selectServices(full, { profiles: options.profiles, services: loadOptions.services ?? [] });
 

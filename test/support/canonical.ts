@@ -1,13 +1,17 @@
-/** Runs the canonical phase (and defaults) on YAML text, in memory, with source positions. */
+/**
+ * Runs the canonical phase and the env-files phase after it (and defaults), as
+ * the loader runs them, on YAML text in memory, with source positions.
+ */
 import assert from 'node:assert/strict';
 import { PositionTable } from '../../src/compose/positions.js';
 import { parseYamlDocuments } from '../../src/compose/phases/parse.js';
 import { toCanonical } from '../../src/compose/phases/canonical.js';
+import { applyEnvFiles } from '../../src/compose/phases/env-files.js';
 import { applyDefaults } from '../../src/compose/phases/model-check.js';
 import { isTscComposeError } from '../../src/errors/index.js';
 import type { TscComposeError } from '../../src/errors/index.js';
-import type { ComposeTree, LoadContext } from '../../src/compose/context.js';
-import type { Project } from '../../src/compose/model.js';
+import type { ComposeTree, LoadContext, VariableLookup } from '../../src/compose/context.js';
+import type { Project, ServiceConfig } from '../../src/compose/model.js';
 import { memoryReader } from './memory-reader.js';
 
 export const FILE = '/p/compose.yaml';
@@ -25,7 +29,8 @@ export interface CanonicalRun {
   ctx: LoadContext;
 }
 
-export function runCanonical(yaml: string, options: Options = {}): CanonicalRun {
+/** The parsed file, the context the phases share and the lookup, before any phase ran. */
+export function prepare(yaml: string, options: Options = {}): { input: ComposeTree; ctx: LoadContext; lookup: VariableLookup } {
   const ctx: LoadContext = {
     reader: memoryReader({ [FILE]: yaml, ...(options.files ?? {}) }),
     positions: new PositionTable(),
@@ -33,19 +38,34 @@ export function runCanonical(yaml: string, options: Options = {}): CanonicalRun 
     homeDir: '/home/u',
   };
   const [doc] = parseYamlDocuments(yaml, FILE, ctx.positions);
-  const input = doc as ComposeTree;
   const env = options.env ?? {};
-  const output = toCanonical(input, ctx, { lookup: (name) => (Object.hasOwn(env, name) ? env[name] : undefined) });
+  return { input: doc as ComposeTree, ctx, lookup: (name) => (Object.hasOwn(env, name) ? env[name] : undefined) };
+}
+
+export function runCanonical(yaml: string, options: Options = {}): CanonicalRun {
+  const { input, ctx, lookup } = prepare(yaml, options);
+  const output = applyEnvFiles(toCanonical(input, ctx, { lookup }), ctx, { lookup });
   return { input, output, ctx };
 }
 
-export function canonical(yaml: string, options: Options = {}): any {
+export function canonical(yaml: string, options: Options = {}): ComposeTree {
   return runCanonical(yaml, options).output;
 }
 
+/**
+ * One service of a canonical tree (`web` unless named), typed as the model to
+ * read it: the loader checks it against the model only after defaults.
+ */
+export function serviceOf(tree: ComposeTree, name = 'web'): ServiceConfig {
+  const services = tree['services'] as Record<string, ServiceConfig> | undefined;
+  const found = services?.[name];
+  assert.ok(found, `no service ${name} in the canonical tree`);
+  return found;
+}
+
 /** The canonical form of one service (`web` unless named). */
-export function service(yaml: string, options: Options = {}, name = 'web'): any {
-  return canonical(yaml, options).services[name];
+export function service(yaml: string, options: Options = {}, name = 'web'): ServiceConfig {
+  return serviceOf(canonical(yaml, options), name);
 }
 
 /** canonical + defaults, as the loader runs them. */
@@ -53,7 +73,7 @@ export function project(yaml: string, options: Options = {}, projectName = 'p'):
   return applyDefaults(canonical(yaml, options), { projectName, workingDir: '/p' });
 }
 
-/** The error the canonical phase raises for this file. */
+/** The error the canonical phase (or the env-files phase after it) raises for this file. */
 export function canonicalError(yaml: string, options: Options = {}): TscComposeError {
   try {
     runCanonical(yaml, options);

@@ -1,5 +1,5 @@
 /** `tsc-compose run`: one container for a service, in the foreground; its exit code becomes ours. */
-import type { Command } from '../command.js';
+import type { Command, CommandIO } from '../command.js';
 import { flag, listOption, parseOptions, stringOption } from '../args.js';
 import { TscComposeError, UsageError } from '../../errors/index.js';
 import type { RunOverrides } from '../../engine/service-container.js';
@@ -32,6 +32,8 @@ export const command: Command = {
     const { options, positionals } = parseOptions(args, OPTIONS, true);
     const [serviceName, ...command] = positionals;
     if (!serviceName) throw new UsageError('run requires a SERVICE');
+    // Before the project loads, as docker compose parses it (in PreRunE): a bad value fails first.
+    const entrypoint = parseEntrypoint(stringOption(options, 'entrypoint'), io);
     const ref = await loadProjectRef(global, io);
     const service = ref.project.services[serviceName];
     if (!service) throw new TscComposeError('TSC_NO_SUCH_SERVICE', `no such service: ${serviceName}`);
@@ -43,10 +45,9 @@ export const command: Command = {
         if (v !== undefined) environment[e] = v;
       } else environment[e.slice(0, i)] = e.slice(i + 1);
     }
-    const entrypoint = stringOption(options, 'entrypoint');
     const overrides: RunOverrides = {
       command: command.length > 0 ? command : undefined,
-      entrypoint: entrypoint === undefined ? undefined : entrypoint === '' ? [] : splitShellWords(entrypoint),
+      entrypoint,
       environment,
       user: stringOption(options, 'user'),
       workingDir: stringOption(options, 'workdir'),
@@ -130,3 +131,14 @@ export const command: Command = {
     });
   },
 };
+
+/** `--entrypoint` split into words as docker compose splits it (go-shellwords); `''` clears the image's entrypoint. */
+function parseEntrypoint(text: string | undefined, io: CommandIO): string[] | undefined {
+  if (text === undefined) return undefined;
+  const split = splitShellWords(text);
+  if ('problem' in split) throw new UsageError(`invalid argument ${JSON.stringify(text)} for "--entrypoint": ${split.problem}`);
+  if (split.ignoredFrom !== undefined) {
+    printWarnings([`--entrypoint: "${text.slice(split.ignoredFrom)}" is ignored, as docker compose ignores what follows an unquoted ;, &, |, < or > (run it with sh -c)`], io.stderr);
+  }
+  return split.words;
+}

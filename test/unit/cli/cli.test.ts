@@ -126,6 +126,24 @@ describe('tsc-compose CLI', () => {
     assert.match(r.stderr, /unknown flag: --bogus/);
   });
 
+  it('run --entrypoint that cannot be split is a usage error, before the engine is contacted', () => {
+    write('entry/compose.yaml', 'services:\n  web:\n    image: busybox\n');
+    // A state root that cannot hold a directory: reaching for the engine (or starting one) would fail, not spawn.
+    const stateRoot = write('entry/state-root-is-a-file', '');
+    const r = cli(['run', '--entrypoint', 'sh -c "x', 'web'], { cwd: path.join(dir, 'entry'), env: { TSC_COMPOSE_ROOT: stateRoot } });
+    assert.equal(r.stderr, 'invalid argument "sh -c \\"x" for "--entrypoint": unterminated double quote\n');
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+  });
+
+  it('run --entrypoint warns that what follows an unquoted ; is dropped, as docker compose drops it', () => {
+    write('entry/compose.yaml', 'services:\n  web:\n    image: busybox\n');
+    const stateRoot = write('entry/state-root-is-a-file', '');
+    const r = cli(['run', '--entrypoint', 'migrate; serve', 'web'], { cwd: path.join(dir, 'entry'), env: { TSC_COMPOSE_ROOT: stateRoot } });
+    assert.match(r.stderr, /^WARN\[0000\] --entrypoint: "; serve" is ignored, as docker compose ignores what follows an unquoted ;/);
+    assert.notEqual(r.code, 0, 'no engine can be reached with this state root');
+  });
+
   it('a missing compose file is a clear error', () => {
     fs.mkdirSync(path.join(dir, 'empty'), { recursive: true });
     const r = cli(['-f', 'nope.yaml', 'config'], { cwd: path.join(dir, 'empty') });

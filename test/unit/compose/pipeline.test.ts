@@ -7,7 +7,6 @@ import type { LoadResult } from '../../../src/compose/loader.js';
 import { DependencyGraph } from '../../../src/graph/dependency-graph.js';
 import { parseDuration, formatDuration } from '../../../src/util/duration.js';
 import { parseBytes } from '../../../src/util/bytes.js';
-import { splitShellWords } from '../../../src/util/shell-words.js';
 
 function load(files: Record<string, string>, configFiles = ['/p/compose.yaml'], env: Record<string, string> = {}, profiles: string[] = []): LoadResult {
   return loadProject(
@@ -187,7 +186,7 @@ it('the dependency graph: levels, stop order, cycles, closures', () => {
   assert.match(new DependencyGraph({ s: { depends_on: { s: {} } } }).findCycle()?.message ?? '', /s -> s/);
 });
 
-it('durations, sizes and shell words', () => {
+it('durations and sizes', () => {
   assert.equal(parseDuration('1m30s'), 90_000);
   assert.equal(parseDuration('1.5h'), 5_400_000);
   assert.equal(parseDuration('500ms'), 500);
@@ -200,6 +199,4 @@ it('durations, sizes and shell words', () => {
   assert.equal(parseBytes('1.5GB'), 1610612736);
   assert.equal(parseBytes('100'), 100);
   assert.equal(parseBytes('12x'), undefined);
-  assert.deepEqual(splitShellWords(`a "b c" 'd e' f\\ g`), ['a', 'b c', 'd e', 'f g']);
-  assert.throws(() => splitShellWords('"open'), /unterminated/);
 });

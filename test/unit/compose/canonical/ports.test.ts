@@ -1,8 +1,8 @@
 /** ports: short syntax parsed as docker/go-connections and compose-go do, long syntax typed and defaulted. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parsePortSpec } from '../../../../../src/compose/phases/canonical.js';
-import { canonicalError, service } from '../../../../support/canonical.js';
+import { parsePortSpec } from '../../../../src/compose/canonical/ports.js';
+import { canonicalError, service } from '../../../support/canonical.js';
 
 const ports = (...specs: string[]): unknown => service(`services:\n  web:\n    ports: [${specs.join(', ')}]\n`).ports;
 const p = (target: number, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ mode: 'ingress', target, protocol: 'tcp', ...extra });

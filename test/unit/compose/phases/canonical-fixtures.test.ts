@@ -8,15 +8,16 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FIXTURES_DIR, sharedAvailable } from '../../../../support/paths.js';
-import { loadForTest } from '../../../../support/load.js';
-import type { LoadResult } from '../../../../../src/compose/loader.js';
-import { runCanonical } from '../../../../support/canonical.js';
-import { toCanonical } from '../../../../../src/compose/phases/canonical.js';
-import { applyDefaults } from '../../../../../src/compose/phases/model-check.js';
-import { PositionTable } from '../../../../../src/compose/positions.js';
-import { createFsReader } from '../../../../../src/cli/fs-reader.js';
-import type { ComposeTree, LoadContext } from '../../../../../src/compose/context.js';
+import { FIXTURES_DIR, sharedAvailable } from '../../../support/paths.js';
+import { loadForTest } from '../../../support/load.js';
+import type { LoadResult } from '../../../../src/compose/loader.js';
+import { runCanonical, serviceOf } from '../../../support/canonical.js';
+import { toCanonical } from '../../../../src/compose/phases/canonical.js';
+import { applyDefaults } from '../../../../src/compose/phases/model-check.js';
+import { PositionTable } from '../../../../src/compose/positions.js';
+import { createFsReader } from '../../../../src/cli/fs-reader.js';
+import type { ComposeTree, LoadContext } from '../../../../src/compose/context.js';
+import type { ServiceConfig } from '../../../../src/compose/model.js';
 
 const available = sharedAvailable();
 const dirOf = (rel: string): string => path.join(FIXTURES_DIR, rel);
@@ -26,7 +27,17 @@ function load(rel: string, file: string, env: Record<string, string> = {}, skipC
   return loadForTest({ cwd, files: [path.join(cwd, file)], env }, { skipConsistency });
 }
 
-const svc = (r: LoadResult, name: string): any => (r.project.services as any)[name];
+function svc(r: LoadResult, name: string): ServiceConfig {
+  const found = r.project.services[name];
+  assert.ok(found, `no service ${name}`);
+  return found;
+}
+
+/** An entry of a map the test knows is there. */
+function entry<T>(map: Record<string, T> | undefined, key: string): T {
+  assert.ok(map && Object.hasOwn(map, key), `no ${key}`);
+  return map[key] as T;
+}
 
 describe('shared fixtures, canonical facts', { skip: !available && 'shared fixtures not present' }, () => {
   it('cg-full-example loads and canonicalizes like compose-go', () => {
@@ -58,13 +69,13 @@ describe('shared fixtures, canonical facts', { skip: !available && 'shared fixtu
       'com.example.number': '42',
       'com.example.empty-label': '',
     });
-    assert.equal(foo.ports.length, 22);
-    assert.deepEqual(foo.ports.slice(0, 2), [
+    assert.equal(foo.ports?.length, 22);
+    assert.deepEqual(foo.ports?.slice(0, 2), [
       { mode: 'ingress', target: 3000, protocol: 'tcp' },
       { mode: 'ingress', target: 3001, protocol: 'tcp' },
     ]);
-    assert.deepEqual(foo.ports[7], { mode: 'ingress', target: 8080, published: '9090', protocol: 'tcp' });
-    assert.deepEqual(foo.ports[21], { mode: 'ingress', host_ip: '127.0.0.1', target: 5010, published: '5010', protocol: 'tcp' });
+    assert.deepEqual(foo.ports?.[7], { mode: 'ingress', target: 8080, published: '9090', protocol: 'tcp' });
+    assert.deepEqual(foo.ports?.[21], { mode: 'ingress', host_ip: '127.0.0.1', target: 5010, published: '5010', protocol: 'tcp' });
     assert.deepEqual(foo.expose, ['3000', '8000']);
     assert.deepEqual(foo.extra_hosts, ['otherhost=50.31.209.229', 'somehost=162.242.195.82']);
     assert.deepEqual(foo.healthcheck, {
@@ -75,7 +86,7 @@ describe('shared fixtures, canonical facts', { skip: !available && 'shared fixtu
       start_period: '15s',
       start_interval: '5s',
     });
-    assert.deepEqual(foo.deploy.resources, {
+    assert.deepEqual(foo.deploy?.resources, {
       limits: { cpus: 0.001, memory: 52_428_800 },
       reservations: {
         cpus: 0.0001,
@@ -83,34 +94,34 @@ describe('shared fixtures, canonical facts', { skip: !available && 'shared fixtu
         generic_resources: [{ discrete_resource_spec: { kind: 'gpu', value: 2 } }, { discrete_resource_spec: { kind: 'ssd', value: 1 } }],
       },
     });
-    assert.deepEqual(foo.deploy.restart_policy, { condition: 'on-failure', delay: '5s', max_attempts: 3, window: '2m0s' });
-    assert.equal(foo.deploy.update_config.monitor, '1m0s');
+    assert.deepEqual(foo.deploy?.restart_policy, { condition: 'on-failure', delay: '5s', max_attempts: 3, window: '2m0s' });
+    assert.equal(foo.deploy?.update_config?.monitor, '1m0s');
     assert.deepEqual(foo.ulimits, { nproc: { soft: 65535, hard: 65535 }, nofile: { soft: 20000, hard: 40000 } });
-    assert.deepEqual(foo.volumes[0], { type: 'volume', target: '/var/lib/anonymous', volume: {} });
-    assert.deepEqual(foo.volumes[2], { type: 'bind', source: dir, target: '/code', bind: { create_host_path: true } });
-    assert.deepEqual(foo.volumes[6], { type: 'bind', source: `${dir}/opt`, target: '/opt/cached', consistency: 'cached' });
-    assert.deepEqual(foo.volumes[7], { type: 'tmpfs', target: '/opt/tmpfs', tmpfs: { size: 10000 } });
-    assert.deepEqual(foo.secrets[0], { source: 'secret1', target: '/run/secrets/secret1' });
+    assert.deepEqual(foo.volumes?.[0], { type: 'volume', target: '/var/lib/anonymous', volume: {} });
+    assert.deepEqual(foo.volumes?.[2], { type: 'bind', source: dir, target: '/code', bind: { create_host_path: true } });
+    assert.deepEqual(foo.volumes?.[6], { type: 'bind', source: `${dir}/opt`, target: '/opt/cached', consistency: 'cached' });
+    assert.deepEqual(foo.volumes?.[7], { type: 'tmpfs', target: '/opt/tmpfs', tmpfs: { size: 10000 } });
+    assert.deepEqual(foo.secrets?.[0], { source: 'secret1', target: '/run/secrets/secret1' });
     assert.deepEqual(foo.depends_on, { db: { condition: 'service_started', required: true }, redis: { condition: 'service_started', required: true } });
-    assert.equal(foo.networks['other-other-network'], null);
+    assert.equal(foo.networks?.['other-other-network'], null);
     assert.equal(foo.stop_grace_period, '20s');
     assert.deepEqual(foo.sysctls, { 'net.core.somaxconn': '1024', 'net.ipv4.tcp_syncookies': '0' });
     assert.equal(foo['x-foo'], 'bar');
     assert.deepEqual(svc(r, 'bar').build, { context: dir, dockerfile_inline: 'FROM alpine\nRUN echo "hello" > /world.txt\n' });
     // foo has network_mode, bar joins the default network.
     assert.deepEqual(svc(r, 'bar').networks, { default: null });
-    assert.equal(foo.networks.default, undefined);
-    const networks = r.project.networks as any;
+    assert.equal(foo.networks?.default, undefined);
+    const networks = r.project.networks;
     assert.deepEqual(networks['other-external-network'], { external: true, name: 'my-cool-network', 'x-bar': 'baz', 'x-foo': 'bar' });
     assert.deepEqual(networks['external-network'], { external: true, name: 'external-network' });
-    assert.equal(networks['some-network'].name, 'full_example_project_name_some-network');
-    assert.equal(networks.default.name, 'full_example_project_name_default');
-    assert.deepEqual(networks['other-network'].driver_opts, { foo: 'bar', baz: '1' });
-    const volumes = r.project.volumes as any;
+    assert.equal(entry(networks, 'some-network').name, 'full_example_project_name_some-network');
+    assert.equal(entry(networks, 'default').name, 'full_example_project_name_default');
+    assert.deepEqual(entry(networks, 'other-network').driver_opts, { foo: 'bar', baz: '1' });
+    const volumes = r.project.volumes;
     assert.deepEqual(volumes['other-external-volume'], { external: true, name: 'my-cool-volume' });
-    assert.equal(volumes['another-volume'].name, 'user_specified_name');
-    assert.deepEqual((r.project.secrets as any).secret2, { external: true, name: 'my_secret' });
-    assert.equal((r.project.configs as any).config4.file, path.join(os.homedir(), 'config_data'));
+    assert.equal(entry(volumes, 'another-volume').name, 'user_specified_name');
+    assert.deepEqual(entry(r.project.secrets, 'secret2'), { external: true, name: 'my_secret' });
+    assert.equal(entry(r.project.configs, 'config4').file, path.join(os.homedir(), 'config_data'));
   });
 
   it('canonical output is a fixed point: canonicalizing it again changes nothing', () => {
@@ -126,7 +137,9 @@ describe('shared fixtures, canonical facts', { skip: !available && 'shared fixtu
 
   it('cg-full-example: QUX unset hides the env_file value, as compose-go overrides it with null', () => {
     const r = load('compose-go/cg-full-example', 'full-example.yml', {}, true);
-    assert.equal(svc(r, 'foo').environment.QUX, undefined);
+    const environment = svc(r, 'foo').environment;
+    assert.ok(environment);
+    assert.equal(environment['QUX'], undefined);
   });
 
   it('cg-cli-env-file: later env_file entries override earlier ones; .env feeds ${PORT}', () => {
@@ -151,7 +164,7 @@ describe('shared fixtures, canonical facts', { skip: !available && 'shared fixtu
       ZZVAR2: 'This value is loaded from .env in project/ directory',
       ZZVAR3: 'TEST',
     });
-    assert.deepEqual(svc(load(rel, 'container-compose.env-file-obj-optional-missing.yaml'), 'app').env_file[1], {
+    assert.deepEqual(svc(load(rel, 'container-compose.env-file-obj-optional-missing.yaml'), 'app').env_file?.[1], {
       path: path.join(dirOf('podman-compose/pc-env-file-variants'), 'env-files/project-3.env'),
       required: false,
     });
@@ -185,8 +198,7 @@ describe('shared fixtures, canonical facts', { skip: !available && 'shared fixtu
     // The file as a whole is refused by the schema (ulimits as strings); ulimit3 is the spec form.
     const text = fs.readFileSync(path.join(dirOf('podman-compose/pc-ulimit'), 'docker-compose.yaml'), 'utf8');
     const ulimit3 = `services:\n${text.slice(text.indexOf('    ulimit3:'))}`;
-    const out = runCanonical(ulimit3).output as any;
-    assert.deepEqual(out.services.ulimit3.ulimits, { nofile: { soft: 1003, hard: 1003 }, nproc: { soft: 1003, hard: 2003 } });
+    assert.deepEqual(serviceOf(runCanonical(ulimit3).output, 'ulimit3').ulimits, { nofile: { soft: 1003, hard: 1003 }, nproc: { soft: 1003, hard: 2003 } });
   });
 
   it('dc-port-range: a host range for one container port stays one entry; bare ports publish nothing', () => {

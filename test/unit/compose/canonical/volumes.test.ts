@@ -1,8 +1,8 @@
 /** volumes: short syntax as compose-go's format.ParseVolume, long syntax typed, targets cleaned. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseVolumeSpec } from '../../../../../src/compose/phases/canonical.js';
-import { canonicalError, service } from '../../../../support/canonical.js';
+import { parseVolumeSpec, VolumeSpecError } from '../../../../src/compose/canonical/volumes.js';
+import { canonicalError, service } from '../../../support/canonical.js';
 
 const volumes = (...specs: string[]): unknown => service(`services:\n  web:\n    volumes: [${specs.map((s) => JSON.stringify(s)).join(', ')}]\n`).volumes;
 
@@ -45,9 +45,9 @@ describe('short syntax', () => {
     assert.deepEqual(parseVolumeSpec('${HOME:-/h}:/home'), { type: 'volume', source: '${HOME:-/h}', target: '/home', volume: {} });
     assert.deepEqual(parseVolumeSpec('C:\\data:/data'), { type: 'bind', source: 'C:\\data', target: '/data', bind: { create_host_path: true } });
     assert.deepEqual(parseVolumeSpec('/a'), { type: 'volume', target: '/a' });
-    assert.equal((parseVolumeSpec('') as any).error, 'invalid empty volume spec');
-    assert.equal((parseVolumeSpec('ab::/b') as any).error, 'invalid spec: ab::/b: empty section between colons');
-    assert.equal((parseVolumeSpec('ab:/b:ro:x') as any).error, 'invalid spec: ab:/b:ro:x: too many colons');
+    assert.deepEqual(parseVolumeSpec(''), new VolumeSpecError('invalid empty volume spec'));
+    assert.deepEqual(parseVolumeSpec('ab::/b'), new VolumeSpecError('invalid spec: ab::/b: empty section between colons'));
+    assert.deepEqual(parseVolumeSpec('ab:/b:ro:x'), new VolumeSpecError('invalid spec: ab:/b:ro:x: too many colons'));
     // compose-go reads a one-letter source as a Windows drive, even on Linux.
     assert.deepEqual(parseVolumeSpec('v:/data'), { type: 'volume', target: 'v:/data', volume: {} });
   });
