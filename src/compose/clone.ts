@@ -5,7 +5,7 @@ import { MergeTag } from './tags.js';
 export function cloneTree<T>(value: T, ctx: LoadContext): T {
   if (value instanceof MergeTag) return new MergeTag(value.tag, cloneTree(value.value, ctx)) as T;
   if (Array.isArray(value)) {
-    const out = value.map((v) => cloneTree(v, ctx));
+    const out = (value as unknown[]).map((v) => cloneTree(v, ctx));
     ctx.positions.copyAll(value, out);
     return out as T;
   }

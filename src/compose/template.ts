@@ -86,10 +86,10 @@ function braced(text: string, start: number, lookup: VariableLookup, onUnset?: (
   let result: string;
   switch (op) {
     case ':-':
-      result = empty ? arg() : (value as string);
+      result = empty ? arg() : (value);
       break;
     case '-':
-      result = unset ? arg() : (value as string);
+      result = unset ? arg() : (value);
       break;
     case ':?':
     case '?':

@@ -141,6 +141,10 @@ const SYSTEM_ERROR_WORDS: Record<string, string> = {
   ENFILE: 'too many open files in the system',
   ENOMEM: 'out of memory',
   EIO: 'input/output error',
+  EEXIST: 'file exists',
+  ENOTDIR: 'not a directory',
+  ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'file name too long',
 };
 
 /**

@@ -31,7 +31,7 @@ const NAMESPACE_KEYS = ['network_mode', 'ipc', 'pid', 'uts', 'cgroup'];
 
 /** Completes the tree in place; the result is typed as the model but not yet checked against it. */
 export function fillDefaults(tree: ComposeTree, opts: DefaultsOptions): Project {
-  const project = tree as Obj;
+  const project = tree;
   project['name'] = opts.projectName;
   if (!isObj(project['services'])) project['services'] = {};
   const services = project['services'] as Obj;

@@ -38,14 +38,14 @@ export function applyExtends(tree: ComposeTree, file: string, ctx: LoadContext, 
     if (!spec || typeof spec['service'] !== 'string') {
       throw new ComposeFileError('TSC_SPEC_INVALID', `services.${name}.extends must name a service`, { location, keyPath: `services.${name}.extends`, service: name });
     }
-    const baseName = spec['service'] as string;
+    const baseName = spec['service'];
     let baseFile = currentFile;
     let basePool = pool;
     if (typeof spec['file'] === 'string' && spec['file'] !== '') {
       baseFile = path.isAbsolute(spec['file']) ? spec['file'] : path.resolve(path.dirname(currentFile), spec['file']);
       const other = loadFile(baseFile);
       // A file in the legacy (version 1) layout keeps its services at the top level.
-      basePool = isObj(other['services']) ? (other['services'] as Obj) : isObj(other[baseName]) ? other : {};
+      basePool = isObj(other['services']) ? (other['services']) : isObj(other[baseName]) ? other : {};
     }
     if (!(baseName in basePool)) {
       throw new ComposeFileError('TSC_EXTENDS_NOT_FOUND', `cannot extend service "${name}" in ${currentFile}: service "${baseName}" not found in ${baseFile}`, {

@@ -61,8 +61,8 @@ export function applyInclude(
     for (const section of RESOURCES) {
       const incoming = included[section];
       if (!isObj(incoming)) continue;
-      const target: Obj = isObj(result[section]) ? { ...(result[section] as Obj) } : {};
-      if (isObj(result[section])) ctx.positions.copyAll(result[section] as object, target);
+      const target: Obj = isObj(result[section]) ? { ...(result[section]) } : {};
+      if (isObj(result[section])) ctx.positions.copyAll(result[section], target);
       for (const [name, value] of Object.entries(incoming)) {
         if (name in target && JSON.stringify(target[name]) !== JSON.stringify(value)) {
           throw new ComposeFileError('TSC_INCLUDE_CONFLICT', `${section}.${name} conflicts with imported resource`, {

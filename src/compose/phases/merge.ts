@@ -97,11 +97,19 @@ function mergeUnique(keyOf: (item: unknown) => string): Merger {
 
 const replace: Merger = (_base, override) => override;
 
-const byValue = (item: unknown): string => (typeof item === 'object' ? JSON.stringify(item) : String(item));
+/** A value as the text keys are made of: JSON for structures, the plain text of a scalar, '' for nothing. */
+function keyText(item: unknown, absent = ''): string {
+  if (item === undefined || item === null) return absent;
+  if (typeof item === 'object') return JSON.stringify(item);
+  const scalar = item as string | number | boolean | bigint | symbol;
+  return String(scalar);
+}
+
+const byValue = (item: unknown): string => keyText(item, item === null ? 'null' : 'undefined');
 
 function portKey(item: unknown): string {
-  if (isObj(item)) return `${item['host_ip'] ?? ''}:${item['published'] ?? ''}:${item['target'] ?? ''}/${item['protocol'] ?? 'tcp'}`;
-  const s = String(item);
+  if (isObj(item)) return `${keyText(item['host_ip'])}:${keyText(item['published'])}:${keyText(item['target'])}/${keyText(item['protocol'], 'tcp')}`;
+  const s = keyText(item);
   const [spec, proto = 'tcp'] = s.split('/');
   const parts = (spec ?? '').split(':');
   const target = parts.pop() ?? '';
@@ -111,8 +119,8 @@ function portKey(item: unknown): string {
 }
 
 function volumeKey(item: unknown): string {
-  if (isObj(item)) return String(item['target'] ?? '');
-  const parts = String(item).split(':');
+  if (isObj(item)) return keyText(item['target']);
+  const parts = keyText(item).split(':');
   // `SRC:DST[:MODE]` or a lone anonymous `DST`.
   return parts.length === 1 ? (parts[0] as string) : (parts[1] as string);
 }
@@ -122,14 +130,14 @@ function mountKey(defaultDir: string): (item: unknown) => string {
     if (isObj(item)) {
       const target = item['target'];
       if (typeof target === 'string' && target !== '') return target.startsWith('/') ? target : `${defaultDir}/${target}`;
-      return `${defaultDir}/${String(item['source'] ?? '')}`;
+      return `${defaultDir}/${keyText(item['source'])}`;
     }
-    return `${defaultDir}/${String(item)}`;
+    return `${defaultDir}/${keyText(item)}`;
   };
 }
 
 function envFileKey(item: unknown): string {
-  return isObj(item) ? String(item['path'] ?? '') : String(item);
+  return isObj(item) ? keyText(item['path']) : keyText(item);
 }
 
 function keyValueKey(item: unknown): string {
@@ -241,7 +249,7 @@ const SPECIALS: Array<[string, Merger]> = [
   ['services.*.group_add', mergeUnique(byValue)],
   ['networks.*.labels', mergeAsMap()],
   ['volumes.*.labels', mergeAsMap()],
-  ['networks.*.ipam.config', mergeUnique((c) => (isObj(c) ? String(c['subnet'] ?? byValue(c)) : byValue(c)))],
+  ['networks.*.ipam.config', mergeUnique((c) => (isObj(c) ? keyText(c['subnet'], byValue(c)) : byValue(c)))],
 ];
 
 function specialFor(path: readonly string[]): Merger | undefined {
@@ -263,7 +271,7 @@ function mergeValue(base: unknown, override: unknown, ctx: LoadContext, path: st
   if (special) return special(base, override, ctx);
   if (isObj(base) && isObj(override)) return mergeMappings(base, override, ctx, path);
   if (Array.isArray(base) && Array.isArray(override)) {
-    const out = [...base, ...override];
+    const out: unknown[] = [...(base as unknown[]), ...(override as unknown[])];
     base.forEach((_, i) => ctx.positions.copyKey(base, i, out, i));
     override.forEach((_, i) => ctx.positions.copyKey(override, i, out, base.length + i));
     return out;

@@ -4,8 +4,8 @@
  * earlier merge sources win over later ones), `!reset`/`!override` kept as
  * MergeTag wrappers, duplicate keys and non-string keys rejected.
  */
-import { LineCounter, parseAllDocuments, isAlias, isMap, isScalar, isSeq, Scalar, YAMLParseError } from 'yaml';
-import type { Document, Node as YamlNode, ParsedNode } from 'yaml';
+import { LineCounter, parseAllDocuments, isAlias, isMap, isScalar, isSeq } from 'yaml';
+import type { Document, Node as YamlNode, Scalar, YAMLParseError } from 'yaml';
 import { ComposeFileError } from '../../errors/index.js';
 import type { SourceLocation } from '../../errors/index.js';
 import type { PositionTable } from '../positions.js';
@@ -44,7 +44,7 @@ export function parseYamlDocuments(text: string, file: string, table: PositionTa
     const first = doc.errors[0];
     if (first) throw yamlError(first, file, lines, text);
     const walker: Walker = { file, lines, table, doc, aliasBudget: MAX_ALIAS_EXPANSION, expanding: new Set() };
-    out.push(doc.contents === null ? null : toJs(doc.contents as ParsedNode, walker));
+    out.push(doc.contents === null ? null : toJs(doc.contents, walker));
   }
   return out;
 }
@@ -181,7 +181,8 @@ function keyString(node: YamlNode | null, w: Walker): string {
     }
     if (typeof v === 'string') return v;
     // Numbers and booleans as keys keep the text the user wrote (`8080:` → "8080").
-    return node.source ?? String(v);
+    const scalar = v as number | boolean | bigint;
+    return node.source ?? String(scalar);
   }
   throw new ComposeFileError('TSC_YAML_KEY', 'mapping keys must be strings', { location: loc(node, w) });
 }

@@ -55,7 +55,7 @@ function resolveService(svc: Obj, baseDir: string, home: string): void {
     if (isObj(extra)) for (const k of Object.keys(extra)) extra[k] = resolveContext(extra[k]);
     else if (Array.isArray(extra)) {
       for (let i = 0; i < extra.length; i++) {
-        const e = extra[i];
+        const e: unknown = extra[i];
         if (typeof e !== 'string') continue;
         const eq = e.indexOf('=');
         if (eq > 0) extra[i] = `${e.slice(0, eq)}=${resolveContext(e.slice(eq + 1)) as string}`;
@@ -66,7 +66,7 @@ function resolveService(svc: Obj, baseDir: string, home: string): void {
     svc[key] = mapTagged(svc[key], (v) => {
       if (typeof v === 'string') return str(v);
       if (!Array.isArray(v)) return v;
-      return v.map((item) => {
+      return (v as unknown[]).map((item) => {
         if (typeof item === 'string') return str(item);
         if (isObj(item) && typeof item['path'] === 'string') item['path'] = str(item['path']);
         return item;

@@ -116,7 +116,14 @@ function wantedTypes(issue: Issue, value: unknown): string[] | undefined {
       }
       return issue.errors.length > 0 ? all : undefined;
     }
-    default:
+    // The value has the wanted type; it failed on a bound, a format, a key or an element.
+    case 'invalid_element':
+    case 'invalid_format':
+    case 'invalid_key':
+    case 'not_multiple_of':
+    case 'too_big':
+    case 'too_small':
+    case 'unrecognized_keys':
       return undefined;
   }
 }
@@ -225,8 +232,11 @@ class ProblemCollector {
       case 'custom':
         this.describeCheck(issue, path);
         return;
-      default:
+      case 'invalid_element':
+      case 'not_multiple_of':
+        // The file schema has neither (no map value schemas apart from records, no multipleOf): zod's own words.
         this.other(path, issue.message);
+        return;
     }
   }
 
@@ -249,8 +259,9 @@ class ProblemCollector {
         // The issue sits on the later copy; name the list and both indices.
         this.other(path.slice(0, -1), `items at ${params.first} and ${params.second} are equal`);
         return;
-      default:
+      case undefined:
         this.other(path, issue.message);
+        return;
     }
   }
 

@@ -234,11 +234,12 @@ class PositionProbe {
       }
       case 'integer':
       case 'number':
-        return (node['minimum'] as number | undefined) ?? 0;
+        return (node['minimum']) ?? 0;
       case 'boolean':
         return true;
       case 'null':
         return null;
+      case undefined:
       default:
         return 'x';
     }
