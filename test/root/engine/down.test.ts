@@ -1,4 +1,4 @@
-/** `down` as one plan and `up -t` on restarted dependents, end to end from the CLI with busybox services on the real kernel. */
+/** `down` as one plan, `up -t` on restarted dependents and `create`, end to end from the CLI with busybox services on the real kernel. */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -53,7 +53,7 @@ networks:
     name: shared_default
 `;
 
-describe('engine: down as one plan, up -t on restarted dependents', () => {
+describe('engine: down as one plan, up -t on restarted dependents, create', () => {
   let h: EngineHarness;
   before(async () => {
     h = await EngineHarness.create('down');
@@ -89,6 +89,25 @@ describe('engine: down as one plan, up -t on restarted dependents', () => {
     const down = h.cli(['down', '-t', '0'], { timeoutMs: 90_000 });
     assert.equal(down.code, 0, down.stderr);
     assert.deepEqual(h.ps(), []);
+  });
+
+  it('create makes the containers and starts none (its plan has no start); start then runs them', () => {
+    h.writeCompose(RESTARTS('1'));
+    const plan = h.ok(['create', '--dry-run']);
+    assert.match(plan, /service:web:1, CreateContainer/);
+    assert.doesNotMatch(plan, /StartContainer|WaitDependency/);
+    h.ok(['create']);
+    assert.deepEqual(
+      h.ps().map((c) => [c.Service, c.State]).sort(),
+      [['db', 'created'], ['web', 'created']],
+    );
+    h.ok(['start']);
+    assert.deepEqual(
+      h.ps().map((c) => [c.Service, c.State]).sort(),
+      [['db', 'running'], ['web', 'running']],
+    );
+    const down = h.cli(['down', '-t', '0'], { timeoutMs: 90_000 });
+    assert.equal(down.code, 0, down.stderr);
   });
 
   it('down -v removes the containers, one-off ones too, the network and the named and anonymous volumes', () => {
