@@ -2,10 +2,9 @@
  * The engine: one per host, long-lived. It owns the desired state (the
  * projects the CLI handed it) and the actual state (its records plus what the
  * runtime observes), turns their difference into a plan (src/plan, pure) and
- * carries the plan out; it supervises every container it started. Core code:
- * it reports through `emit` and never prints.
+ * has the executor carry it out; it supervises every container it started.
+ * Core code: it reports through `emit` and never prints.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 import { TscComposeError } from '../errors/index.js';
@@ -16,29 +15,30 @@ import type { ContainerRecord } from './state/store.js';
 import { ContainerLifecycle } from './containers.js';
 import { ProjectNetworking } from './networking.js';
 import { Supervisor } from './supervisor.js';
+import { SupervisedContainers } from './supervised-containers.js';
+import { ServiceConditions } from './conditions.js';
+import { executePlan } from './executor.js';
+import { EngineExecutorHost } from './executor-host.js';
+import type { PlanScope } from './executor-host.js';
 import { resolveServiceImage } from './images.js';
 import type { ResolvedImage } from './images.js';
 import type { RunOverrides } from './service-container.js';
+import type { Emit } from './progress.js';
+import { progress } from './progress.js';
 import type { NetworkHost } from '../network/host/index.js';
 import type { DnsRecords } from '../network/dns/records.js';
 import type { DnsServer } from '../network/dns/server.js';
-import type { ActionRequest, ContainerSummary, DownOptions, EngineEvent, ProjectRef, ProjectSummary, StreamMessage, UpOptions } from './api/protocol.js';
-import type { ProgressEvent } from '../events/progress.js';
+import type { ActionRequest, ContainerSummary, DownOptions, EngineEvent, ProjectRef, ProjectSummary, UpOptions } from './api/protocol.js';
 import type { TimelineEntry } from '../events/timeline.js';
 import { desiredFromProject } from '../plan/desired.js';
-import type { DesiredState } from '../plan/desired.js';
 import { planDown, reconcile } from '../plan/plan.js';
-import type { Operation, Plan } from '../plan/plan.js';
-import type { ObservedState } from '../plan/observed.js';
+import type { ImageRemoval, Plan } from '../plan/plan.js';
+import type { ObservedImage, ObservedState } from '../plan/observed.js';
 import { serviceConfigHash } from '../plan/config-hash.js';
 import { buildDependencyGraph } from '../graph/dependency-graph.js';
 import { summarize } from './summary.js';
 
-export type Emit = (message: StreamMessage) => void;
-
-function progress(emit: Emit, id: string, status: ProgressEvent['status'], text: string, details?: string): void {
-  emit({ type: 'progress', event: { id, status, text, ...(details ? { details } : {}), time: Date.now() } });
-}
+export type { Emit } from './progress.js';
 
 export interface EngineOptions {
   host: Host;
@@ -48,12 +48,16 @@ export interface EngineOptions {
   log: (message: string) => void;
 }
 
+type Images = Map<string, ResolvedImage & { id: string }>;
+
 export class Engine {
   readonly store: EngineStore;
   readonly networking: ProjectNetworking;
   readonly lifecycle: ContainerLifecycle;
-  readonly supervisor: Supervisor;
   readonly bus = new EventEmitter();
+  private readonly supervisor: Supervisor;
+  private readonly containers: SupervisedContainers;
+  private readonly conditions: ServiceConditions;
   private readonly host: Host;
   /** One operation at a time per project: two `up`s must not race on the same containers. */
   private readonly projectLocks = new Map<string, Promise<unknown>>();
@@ -66,6 +70,8 @@ export class Engine {
     const events = { emit: (e: { type: string; container: ContainerRecord; attributes?: Record<string, string> }) => this.publish(e.type, e.container, e.attributes) };
     this.lifecycle = new ContainerLifecycle(this.host, this.store, this.networking, opts.netHost, events);
     this.supervisor = new Supervisor(this.store, this.lifecycle, events, opts.log);
+    this.containers = new SupervisedContainers(this.store, this.lifecycle, this.supervisor);
+    this.conditions = new ServiceConditions(this.store, { isRunning: (id) => this.host.runtime.isRunning(id), isRestarting: (id) => this.supervisor.isRestarting(id) });
   }
 
   private publish(type: string, c: ContainerRecord, attributes: Record<string, string> = {}): void {
@@ -116,7 +122,7 @@ export class Engine {
       record.ports = await this.lifecycle.publishPorts(record);
       this.store.containers.put(record.id, record);
       this.networking.publishDns(record.id, record.networks);
-      this.supervisor.track(record);
+      this.containers.watch(record);
       return;
     }
     const state = runtime.state(record.id);
@@ -143,32 +149,54 @@ export class Engine {
   }
 
   observe(projectName: string, project?: Project): ObservedState {
-    const containers = this.store.containersOf(projectName).map((c) => ({
-      id: c.id,
-      name: c.name,
-      service: c.service,
-      number: c.number,
-      oneOff: c.oneOff,
-      configHash: c.configHash,
-      imageId: c.imageId,
-      state: this.containerState(c),
-      ...(c.health ? { health: c.health.status } : {}),
-      ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
-      networks: c.networks.map((n) => n.network),
-    }));
-    const networks = this.store.networksOf(projectName).map((n) => ({ name: n.name, configHash: n.configHash, external: n.external }));
+    const all = this.store.containers.list();
+    const containers = all
+      .filter((c) => c.project === projectName)
+      .map((c) => ({
+        id: c.id,
+        name: c.name,
+        service: c.service,
+        number: c.number,
+        oneOff: c.oneOff,
+        configHash: c.configHash,
+        imageId: c.imageId,
+        state: this.containerState(c),
+        ...(c.health ? { health: c.health.status } : {}),
+        ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
+        networks: c.networks.map((n) => n.network),
+      }));
+    const networks: ObservedState['networks'] = this.store.networksOf(projectName).map((n) => {
+      const usedBy = all.filter((c) => c.project !== projectName && c.networks.some((a) => a.network === n.name)).map((c) => c.name);
+      return { name: n.name, configHash: n.configHash, external: n.external, ...(usedBy.length > 0 ? { usedBy } : {}) };
+    });
+    const declaredExternal = new Set(Object.values(project?.volumes ?? {}).filter((v) => v.external).map((v) => v.name));
     const volumes: ObservedState['volumes'] = this.host.volumes
       .list()
       .filter((v) => v.labels['com.docker.compose.project'] === projectName)
-      .map((v) => ({ name: v.name }));
+      .map((v) => (declaredExternal.has(v.name) ? { name: v.name, external: true } : { name: v.name }));
     // External resources the file names and that exist count as observed (they are never created here).
     for (const n of Object.values(project?.networks ?? {})) {
       if (n.external && this.store.networks.get(n.name) && !networks.some((x) => x.name === n.name)) networks.push({ name: n.name, configHash: '', external: true });
     }
-    for (const v of Object.values(project?.volumes ?? {})) {
-      if (v.external && this.host.volumes.get(v.name) && !volumes.some((x) => x.name === v.name)) volumes.push({ name: v.name, external: true });
+    for (const name of declaredExternal) {
+      if (this.host.volumes.get(name) && !volumes.some((x) => x.name === name)) volumes.push({ name, external: true });
     }
     return { containers, networks, volumes };
+  }
+
+  /** The local images among `references`, with the containers of other projects that run them. */
+  private observeImages(projectName: string, references: string[]): ObservedImage[] {
+    const out: ObservedImage[] = [];
+    for (const reference of new Set(references)) {
+      const image = this.host.images.find(reference);
+      if (!image) continue;
+      const usedBy = this.store.containers
+        .list()
+        .filter((c) => c.project !== projectName && c.imageId === image.configDigest)
+        .map((c) => c.name);
+      out.push({ reference, id: image.configDigest, usedBy });
+    }
+    return out;
   }
 
   // ---- up ------------------------------------------------------------------
@@ -191,6 +219,7 @@ export class Engine {
     const plan = reconcile(desired, observed, {
       recreate: options.forceRecreate ? 'force' : options.noRecreate ? 'never' : 'diverged',
       removeOrphans: options.removeOrphans === true,
+      noStart: options.noStart === true,
       ...(options.timeoutS !== undefined ? { timeoutS: options.timeoutS } : {}),
     });
     const text = plan.toString();
@@ -198,19 +227,18 @@ export class Engine {
       emit({ type: 'plan', text });
       return { plan: text };
     }
-    const orphans = (plan as Plan & { orphans?: Array<{ name: string }> }).orphans ?? [];
-    if (orphans.length > 0 && !options.removeOrphans) {
-      emit({ type: 'warning', message: `Found orphan containers (${orphans.map((o) => o.name).join(', ')}) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.` });
+    if (plan.orphans.length > 0 && !options.removeOrphans) {
+      emit({ type: 'warning', message: `Found orphan containers (${plan.orphans.map((o) => o.name).join(', ')}) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.` });
     }
     const timeline = new Map<string, TimelineEntry>();
-    await this.execute(project, desired, plan, images, { ...options, timeline }, emit);
-    if (options.wait && !options.noStart) await this.waitReady(project.name, desired, options.waitTimeoutS, emit, timeline);
+    await this.execute(plan, { projectName: project.name, project, desired, images, timeline, emit });
+    if (options.wait && !options.noStart) await this.conditions.waitReady(project.name, desired, options.waitTimeoutS, emit, timeline);
     emit({ type: 'timeline', entries: [...timeline.values()] });
     return { plan: text };
   }
 
-  private async resolveImages(project: Project, services: string[], pull: string | undefined, emit: Emit): Promise<Map<string, ResolvedImage & { id: string }>> {
-    const out = new Map<string, ResolvedImage & { id: string }>();
+  private async resolveImages(project: Project, services: string[], pull: string | undefined, emit: Emit): Promise<Images> {
+    const out: Images = new Map();
     // One image at a time: images sharing layers (a common base) must not download the same blob twice at once.
     const byReference = new Map<string, ResolvedImage>();
     for (const name of services) {
@@ -229,250 +257,11 @@ export class Engine {
     return out;
   }
 
-  /** Runs the plan: every operation once its dependencies are done, independent ones in parallel. */
-  private async execute(
-    project: Project,
-    desired: DesiredState,
-    plan: Plan,
-    images: Map<string, ResolvedImage & { id: string }>,
-    options: UpOptions & { timeline: Map<string, TimelineEntry> },
-    emit: Emit,
-  ): Promise<void> {
-    const done = new Map<number, Promise<void>>();
-    const created = new Map<string, string>();
-    const byId = new Map(plan.operations.map((op) => [op.id, op]));
-    const run = (op: Operation): Promise<void> => {
-      let p = done.get(op.id);
-      if (!p) {
-        p = (async () => {
-          await Promise.all(op.dependsOn.map((d) => run(byId.get(d) as Operation)));
-          await this.apply(project, desired, op, images, created, options, emit);
-        })();
-        done.set(op.id, p);
-      }
-      return p;
-    };
-    const results = await Promise.allSettled(plan.operations.map((op) => run(op)));
-    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure) throw failure.reason;
-  }
-
-  private timelineOf(options: { timeline: Map<string, TimelineEntry> }, service: string): TimelineEntry {
-    let entry = options.timeline.get(service);
-    if (!entry) {
-      entry = { name: service };
-      options.timeline.set(service, entry);
-    }
-    return entry;
-  }
-
-  private async apply(
-    project: Project,
-    desired: DesiredState,
-    op: Operation,
-    images: Map<string, ResolvedImage & { id: string }>,
-    created: Map<string, string>,
-    options: UpOptions & { timeline: Map<string, TimelineEntry> },
-    emit: Emit,
-  ): Promise<void> {
-    const containerId = (): string => {
-      const id = op.containerId ?? created.get(op.resource);
-      if (!id) throw new TscComposeError('TSC_PLAN', `plan: no container for ${op.resource}`);
-      return id;
-    };
-    const label = (): string => `Container ${op.containerName ?? this.store.containers.get(containerId())?.name ?? op.resource}`;
-    switch (op.type) {
-      case 'CreateNetwork':
-      case 'RecreateNetwork': {
-        const key = Object.entries(project.networks).find(([, n]) => `network:${n.name}` === op.resource)?.[0];
-        if (!key) return;
-        const name = project.networks[key]?.name ?? key;
-        if (op.type === 'RecreateNetwork') await this.networking.removeNetwork(name);
-        progress(emit, `Network ${name}`, 'working', 'Creating');
-        await this.networking.ensureNetwork(project, key);
-        progress(emit, `Network ${name}`, 'done', 'Created');
-        return;
-      }
-      case 'RemoveNetwork': {
-        const name = op.resource.replace(/^network:/, '');
-        progress(emit, `Network ${name}`, 'working', 'Removing');
-        await this.networking.removeNetwork(name);
-        progress(emit, `Network ${name}`, 'done', 'Removed');
-        return;
-      }
-      case 'CreateVolume': {
-        const name = op.resource.replace(/^volume:/, '');
-        const key = Object.entries(project.volumes).find(([, v]) => v.name === name)?.[0];
-        const declared = key ? project.volumes[key] : undefined;
-        if (declared?.external) {
-          if (!this.host.volumes.get(name)) throw new TscComposeError('TSC_VOLUME_EXTERNAL', `external volume "${name}" not found`);
-          return;
-        }
-        if (this.host.volumes.get(name)) return;
-        progress(emit, `Volume ${name}`, 'working', 'Creating');
-        this.host.volumes.ensure(name, { labels: { ...(declared?.labels ?? {}), 'com.docker.compose.project': project.name, 'com.docker.compose.volume': key ?? name } });
-        progress(emit, `Volume ${name}`, 'done', 'Created');
-        return;
-      }
-      case 'CreateContainer': {
-        const service = op.service as string;
-        const image = images.get(service);
-        if (!image) throw new TscComposeError('TSC_PLAN', `plan: no image for ${service}`);
-        const want = desired.services.find((s) => s.name === service);
-        const name = op.containerName ?? `${project.name}-${service}-${op.number}`;
-        progress(emit, `Container ${name}`, 'working', 'Creating');
-        const record = await this.lifecycle.create({ project, serviceName: service, number: op.number ?? 1, image, imageId: image.id, configHash: want?.configHash ?? serviceConfigHash(project.services[service] as never) });
-        created.set(op.resource, record.id);
-        this.timelineOf(options, service).createdAt ??= Date.now();
-        progress(emit, `Container ${name}`, 'done', 'Created');
-        return;
-      }
-      case 'StartContainer': {
-        if (options.noStart) return;
-        const id = containerId();
-        progress(emit, label(), 'working', 'Starting');
-        const { record, warnings } = await this.lifecycle.start(id);
-        for (const w of warnings) emit({ type: 'warning', message: `${record.name}: ${w}` });
-        this.store.updateContainer(id, (r) => {
-          r.stoppedByUser = false;
-        });
-        this.supervisor.track(record);
-        this.timelineOf(options, record.service).startedAt ??= Date.now();
-        progress(emit, label(), 'done', 'Started');
-        return;
-      }
-      case 'StopContainer': {
-        const id = containerId();
-        progress(emit, label(), 'working', 'Stopping');
-        this.supervisor.expectExit(id);
-        await this.lifecycle.stop(id, { byUser: false, timeoutMs: options.timeoutS !== undefined ? options.timeoutS * 1000 : undefined });
-        progress(emit, label(), 'done', 'Stopped');
-        return;
-      }
-      case 'RemoveContainer': {
-        const id = containerId();
-        const name = label();
-        progress(emit, name, 'working', 'Removing');
-        this.supervisor.expectExit(id);
-        this.supervisor.untrack(id);
-        await this.lifecycle.stop(id, { byUser: false, timeoutMs: options.timeoutS !== undefined ? options.timeoutS * 1000 : undefined });
-        await this.lifecycle.remove(id);
-        this.supervisor.clearExpected(id);
-        progress(emit, name, 'done', 'Removed');
-        return;
-      }
-      case 'RestartContainer': {
-        if (options.noStart) return;
-        const id = containerId();
-        progress(emit, label(), 'working', 'Restarting');
-        this.supervisor.expectExit(id);
-        await this.lifecycle.stop(id, { byUser: false });
-        this.supervisor.untrack(id);
-        this.supervisor.clearExpected(id);
-        const { record } = await this.lifecycle.start(id);
-        this.supervisor.track(record);
-        progress(emit, label(), 'done', 'Restarted');
-        return;
-      }
-      case 'WaitDependency': {
-        if (options.noStart) return;
-        const cond = (op as Operation & { condition?: { service: string; condition: string; required: boolean } }).condition;
-        if (!cond) return;
-        const waiter = op.service;
-        if (waiter) {
-          const entry = this.timelineOf(options, waiter);
-          entry.waitedFor = [...new Set([...(entry.waitedFor ?? []), cond.service])];
-        }
-        await this.waitForCondition(project.name, cond.service, cond.condition, cond.required, emit, options.timeline);
-        return;
-      }
-      default:
-        return;
-    }
-  }
-
-  private containersOfService(projectName: string, service: string): ContainerRecord[] {
-    return this.store.containersOf(projectName).filter((c) => c.service === service && !c.oneOff);
-  }
-
-  /** depends_on conditions, as docker compose checks them. */
-  async waitForCondition(projectName: string, service: string, condition: string, required: boolean, emit: Emit, timeline?: Map<string, TimelineEntry>): Promise<void> {
-    const containers = this.containersOfService(projectName, service);
-    if (containers.length === 0) {
-      if (!required) return;
-      throw new TscComposeError('TSC_DEPENDENCY_FAILED', `dependency ${service} has no container`, { service });
-    }
-    for (const c of containers) {
-      const id = `Container ${c.name}`;
-      if (condition === 'service_started') continue;
-      progress(emit, id, 'working', 'Waiting');
-      for (;;) {
-        const record = this.store.containers.get(c.id);
-        if (!record) throw new TscComposeError('TSC_DEPENDENCY_FAILED', `dependency failed to start: container ${c.name} was removed`, { service });
-        const running = this.host.runtime.isRunning(c.id);
-        const restarting = this.supervisor.isRestarting(c.id);
-        if (condition === 'service_healthy') {
-          if (!record.healthcheck) {
-            if (!required) break;
-            throw new TscComposeError('TSC_DEPENDENCY_FAILED', `dependency failed to start: container ${c.name} has no healthcheck configured`, { service });
-          }
-          if (record.health?.status === 'healthy' && running) {
-            progress(emit, id, 'done', 'Healthy');
-            const entry = timeline?.get(service);
-            if (entry) entry.healthyAt ??= Date.now();
-            break;
-          }
-          if (record.health?.status === 'unhealthy') {
-            if (!required) break;
-            throw new TscComposeError('TSC_DEPENDENCY_FAILED', `dependency failed to start: container ${c.name} is unhealthy`, { service });
-          }
-          if (!running && !restarting && record.finishedAt) {
-            throw new TscComposeError('TSC_DEPENDENCY_FAILED', `dependency failed to start: container ${c.name} exited (${record.exitCode ?? '?'})`, { service });
-          }
-        } else if (condition === 'service_completed_successfully') {
-          if (!running && !restarting && record.finishedAt) {
-            if (record.exitCode === 0) {
-              progress(emit, id, 'done', 'Exited');
-              break;
-            }
-            throw new TscComposeError('TSC_DEPENDENCY_FAILED', `service "${service}" didn't complete successfully: exit ${record.exitCode}`, { service });
-          }
-        }
-        await sleep(25);
-      }
-    }
-  }
-
-  /** `up --wait`: every selected container running (and healthy when it has a health check). */
-  private async waitReady(projectName: string, desired: DesiredState, timeoutS: number | undefined, emit: Emit, timeline: Map<string, TimelineEntry>): Promise<void> {
-    const deadline = timeoutS !== undefined && timeoutS > 0 ? Date.now() + timeoutS * 1000 : Infinity;
-    const completionDeps = new Set<string>();
-    for (const s of desired.services) for (const [dep, d] of Object.entries(s.dependsOn)) if (d.condition === 'service_completed_successfully') completionDeps.add(dep);
-    for (const s of desired.services) {
-      for (const c of this.containersOfService(projectName, s.name)) {
-        for (;;) {
-          const record = this.store.containers.get(c.id);
-          if (!record) break;
-          const running = this.host.runtime.isRunning(c.id);
-          if (running && (!record.healthcheck || record.health?.status === 'healthy')) {
-            if (record.healthcheck) {
-              progress(emit, `Container ${c.name}`, 'done', 'Healthy');
-              const entry = timeline.get(s.name) ?? { name: s.name };
-              entry.healthyAt ??= Date.now();
-              timeline.set(s.name, entry);
-            }
-            break;
-          }
-          if (!running && record.finishedAt && !this.supervisor.isRestarting(c.id)) {
-            if (completionDeps.has(s.name) && record.exitCode === 0) break;
-            throw new TscComposeError('TSC_WAIT_FAILED', `container ${c.name} exited (${record.exitCode})`, { service: s.name });
-          }
-          if (record.health?.status === 'unhealthy') throw new TscComposeError('TSC_WAIT_FAILED', `container ${c.name} is unhealthy`, { service: s.name });
-          if (Date.now() > deadline) throw new TscComposeError('TSC_WAIT_TIMEOUT', `timeout waiting for ${c.name} to be ${record.healthcheck ? 'healthy' : 'running'}`, { service: s.name });
-          await sleep(25);
-        }
-      }
-    }
+  /** Runs the plan with this machine as the executor's host; what the plan leaves alone is reported first. */
+  private async execute(plan: Plan, scope: PlanScope): Promise<void> {
+    for (const message of plan.warnings) scope.emit({ type: 'warning', message });
+    const parts = { host: this.host, networking: this.networking, containers: this.containers, conditions: this.conditions };
+    await executePlan(plan, new EngineExecutorHost(parts, scope));
   }
 
   // ---- run -----------------------------------------------------------------
@@ -504,13 +293,11 @@ export class Engine {
         if (declared && !declared.external) this.host.volumes.ensure(declared.name, { labels: { ...(declared.labels ?? {}), 'com.docker.compose.project': project.name, 'com.docker.compose.volume': v.source } });
       }
       const images = await this.resolveImages(project, [req.service], req.pull, emit);
-      const image = images.get(req.service) as ResolvedImage & { id: string };
+      const image = images.get(req.service);
+      if (!image) throw new TscComposeError('TSC_INTERNAL', `no image resolved for service ${req.service}`, { service: req.service });
       const number = 1 + Math.max(0, ...this.store.containersOf(project.name).filter((c) => c.oneOff && c.service === req.service).map((c) => c.number));
-      const record = await this.lifecycle.create({ project, serviceName: req.service, number, image, imageId: image.id, configHash: serviceConfigHash(service as never), oneOff: true, overrides: req.overrides });
-      if (req.detach) {
-        const { record: started } = await this.lifecycle.start(record.id);
-        this.supervisor.track(started);
-      }
+      const record = await this.containers.create({ project, serviceName: req.service, number, image, imageId: image.id, configHash: serviceConfigHash(service), oneOff: true, overrides: req.overrides });
+      if (req.detach) await this.containers.start(record.id);
       return { id: record.id, name: record.name };
     });
   }
@@ -524,62 +311,29 @@ export class Engine {
     });
     if (!record) return;
     this.networking.publishDns(id, record.networks);
-    this.supervisor.track(record);
+    this.containers.watch(record);
     this.publish('start', record);
   }
 
   // ---- down ----------------------------------------------------------------
 
+  /** One plan (containers, one-off ones too, networks, with -v volumes, with --rmi images), executed once. */
   async down(projectName: string, ref: ProjectRef | undefined, options: DownOptions, emit: Emit): Promise<void> {
     return this.locked(projectName, async () => {
       const project = ref?.project ?? this.store.projects.get(projectName)?.project;
-      const observed = this.observe(projectName);
+      const observed = this.observe(projectName, project);
       const dependsOn = project ? Object.fromEntries(Object.entries(project.services).map(([n, s]) => [n, Object.keys(s.depends_on ?? {})])) : undefined;
-      const plan = planDown(projectName, observed, { volumes: options.volumes === true, removeOrphans: options.removeOrphans === true, dependsOn });
-      const timeline = new Map<string, TimelineEntry>();
-      const empty: DesiredState = { project: projectName, services: [], networks: [], volumes: [] };
-      const effective = project ?? ({ name: projectName, services: {}, networks: {}, volumes: {}, secrets: {}, configs: {} } as Project);
-      await this.execute(effective, empty, plan, new Map(), { services: [], timeline, timeoutS: options.timeoutS }, emit);
-      // One-off (`run`) containers go too, as with docker compose.
-      for (const c of this.store.containersOf(projectName)) {
-        if (!c.oneOff && !options.removeOrphans && project && project.services[c.service] === undefined) continue;
-        progress(emit, `Container ${c.name}`, 'working', 'Removing');
-        this.supervisor.expectExit(c.id);
-        this.supervisor.untrack(c.id);
-        await this.lifecycle.stop(c.id, { byUser: false, timeoutMs: options.timeoutS !== undefined ? options.timeoutS * 1000 : undefined });
-        await this.lifecycle.remove(c.id, { volumes: options.volumes === true });
-        this.supervisor.clearExpected(c.id);
-        progress(emit, `Container ${c.name}`, 'done', 'Removed');
+      let removeImages: ImageRemoval | undefined;
+      if (options.rmi) {
+        // The file's images when there is one (`local` needs to know which it names itself); else what the containers ran.
+        const images = project
+          ? Object.entries(project.services).map(([name, s]) => (s.image ? { reference: s.image, customTag: true } : { reference: `${projectName}-${name}`, customTag: false }))
+          : [...new Set(this.store.containersOf(projectName).map((c) => c.image))].map((reference) => ({ reference, customTag: true }));
+        removeImages = { mode: options.rmi, images };
+        observed.images = this.observeImages(projectName, images.map((i) => i.reference));
       }
-      // Networks of the project that the plan did not know (records left by an interrupted run).
-      for (const n of this.store.networksOf(projectName)) {
-        if (this.store.containers.list().some((c) => c.networks.some((a) => a.network === n.name))) continue;
-        progress(emit, `Network ${n.name}`, 'working', 'Removing');
-        await this.networking.removeNetwork(n.name);
-        progress(emit, `Network ${n.name}`, 'done', 'Removed');
-      }
-      if (options.volumes) {
-        for (const v of this.host.volumes.list()) {
-          if (v.labels['com.docker.compose.project'] !== projectName) continue;
-          const key = v.labels['com.docker.compose.volume'];
-          if (key && project?.volumes[key]?.external) continue;
-          progress(emit, `Volume ${v.name}`, 'working', 'Removing');
-          this.host.volumes.remove(v.name);
-          progress(emit, `Volume ${v.name}`, 'done', 'Removed');
-        }
-      }
-      if (options.rmi && project) {
-        for (const [, svc] of Object.entries(project.services)) {
-          if (!svc.image || (options.rmi === 'local' && !svc.build)) continue;
-          if (this.store.containers.list().some((c) => c.image === svc.image)) continue;
-          try {
-            this.host.images.remove(svc.image);
-            progress(emit, `Image ${svc.image}`, 'done', 'Removed');
-          } catch {
-            // not there or still used
-          }
-        }
-      }
+      const plan = planDown(projectName, observed, { volumes: options.volumes === true, removeOrphans: options.removeOrphans === true, dependsOn, timeoutS: options.timeoutS, removeImages });
+      await this.execute(plan, { projectName, project, images: new Map(), timeline: new Map(), emit });
       if (this.store.containersOf(projectName).length === 0) this.store.projects.delete(projectName);
     });
   }
@@ -616,25 +370,18 @@ export class Engine {
       const stopOne = async (c: ContainerRecord, byUser: boolean): Promise<void> => {
         const label = `Container ${c.name}`;
         progress(emit, label, 'working', 'Stopping');
-        this.supervisor.cancelRestart(c.id);
-        this.supervisor.expectExit(c.id);
-        await this.lifecycle.stop(c.id, { byUser, timeoutMs });
+        await this.containers.stop(c.id, { byUser, timeoutMs });
         progress(emit, label, 'done', 'Stopped');
       };
       const startOne = async (c: ContainerRecord): Promise<void> => {
         const label = `Container ${c.name}`;
         progress(emit, label, 'working', 'Starting');
-        this.store.updateContainer(c.id, (r) => {
-          r.stoppedByUser = false;
-        });
-        this.supervisor.clearExpected(c.id);
-        const { record } = await this.lifecycle.start(c.id);
-        this.supervisor.track(record);
+        const { record } = await this.containers.start(c.id);
         progress(emit, label, 'done', 'Started');
         if (record.healthcheck) {
           const project = req.project ?? this.store.projects.get(req.projectName)?.project;
           const dependents = project ? Object.values(project.services).some((s) => s.depends_on?.[c.service]?.condition === 'service_healthy') : false;
-          if (dependents) await this.waitForCondition(req.projectName, c.service, 'service_healthy', true, emit);
+          if (dependents) await this.conditions.waitForCondition(req.projectName, c.service, 'service_healthy', true, emit);
         }
       };
       switch (req.action) {
@@ -653,11 +400,7 @@ export class Engine {
           const sig = signal.startsWith('SIG') ? signal : `SIG${signal}`;
           for (const c of this.selectContainers(req.projectName, req.services, req.oneOff)) {
             if (!this.host.runtime.isRunning(c.id)) continue;
-            this.store.updateContainer(c.id, (r) => {
-              r.stoppedByUser = true;
-            });
-            this.supervisor.expectExit(c.id);
-            await this.host.runtime.kill(c.id, sig);
+            await this.containers.kill(c.id, sig);
             progress(emit, `Container ${c.name}`, 'done', 'Killed');
           }
           return;
@@ -681,12 +424,14 @@ export class Engine {
             if (running && !req.stopFirst) continue;
             if (running) await stopOne(c, true);
             progress(emit, `Container ${c.name}`, 'working', 'Removing');
-            this.supervisor.untrack(c.id);
-            this.supervisor.cancelRestart(c.id);
-            await this.lifecycle.remove(c.id, { volumes: req.volumes === true });
+            await this.containers.remove(c.id, { volumes: req.volumes === true, timeoutMs });
             progress(emit, `Container ${c.name}`, 'done', 'Removed');
           }
           return;
+        }
+        default: {
+          const unknown: never = req.action;
+          throw new TscComposeError('TSC_API', `unknown container action ${String(unknown)}`);
         }
       }
     });
@@ -750,7 +495,7 @@ export class Engine {
   }
 
   findContainer(projectName: string, service: string, index: number | undefined): ContainerRecord {
-    const candidates = this.containersOfService(projectName, service).filter((c) => this.host.runtime.isRunning(c.id));
+    const candidates = this.store.containersOf(projectName).filter((c) => c.service === service && !c.oneOff && this.host.runtime.isRunning(c.id));
     const chosen = index !== undefined ? candidates.find((c) => c.number === index) : candidates.sort((a, b) => a.number - b.number)[0];
     if (!chosen) throw new TscComposeError('TSC_NOT_RUNNING', `service "${service}" is not running`, { service });
     return chosen;

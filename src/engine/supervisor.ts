@@ -58,7 +58,7 @@ export class Supervisor {
     if (record.healthcheck) {
       const monitor = new HealthMonitor(record.healthcheck, execProbe(runtime, record.id), {
         startedAtMs: entry.startedAtMs,
-        ...(record.health ? { initial: record.health as HealthState } : {}),
+        ...(record.health ? { initial: record.health } : {}),
         onChange: (state) => this.onHealth(record.id, state),
       });
       entry.health = monitor;

@@ -1,10 +1,13 @@
 /**
- * `down` as a plan: every container stopped, dependents before their
- * dependencies (the reverse of start order), and removed; then the project's
- * networks that nothing left uses, and with `-v` its volumes. External
- * networks and volumes are never removed. Orphans (containers of services not
- * in the file) go only with removeOrphans; one-off `run` containers always go,
- * as docker compose's down removes them too.
+ * `down` as one plan, executed once: every container stopped, dependents
+ * before their dependencies (the reverse of start order), and removed; then
+ * the project's networks that nothing left uses (also those an interrupted
+ * run left without containers), with `-v` its volumes (named and anonymous),
+ * with `--rmi` the images its services ran. External networks and volumes are
+ * never removed; a network or image another project still uses stays, with a
+ * warning. Orphans (containers of services not in the file) go only with
+ * removeOrphans; one-off `run` containers always go, as docker compose's down
+ * removes them too.
  */
 import type { DesiredState } from './desired.js';
 import type { ObservedContainer, ObservedState } from './observed.js';
@@ -21,6 +24,15 @@ export interface DownOptions {
   /** Without `desired`: service → the services it depends on (its keys are the known services). */
   dependsOn?: Record<string, string[]> | undefined;
   timeoutS?: number | undefined;
+  /** `--rmi`; needs `observed.images`. */
+  removeImages?: ImageRemoval | undefined;
+}
+
+export interface ImageRemoval {
+  /** all: every image the services run; local: only those without a custom tag (no `image:` in the file), as docker compose. */
+  mode: 'all' | 'local';
+  /** The services' images as the file names them; customTag: the file sets `image:` itself. */
+  images: Array<{ reference: string; customTag: boolean }>;
 }
 
 export function planDown(_project: string, observed: ObservedState, opts: DownOptions): Plan {
@@ -70,21 +82,45 @@ export function planDown(_project: string, observed: ObservedState, opts: DownOp
     stopOps.set(service, ids);
   }
 
+  const warnings: string[] = [];
   const externalNetworks = new Set((opts.desired?.networks ?? []).filter((n) => n.external).map((n) => n.name));
   for (const n of observed.networks) {
     if (n.external || externalNetworks.has(n.name)) continue;
     // A container that stays (an orphan kept) still uses it: removing it would fail.
     if (staying.some((c) => c.networks.includes(n.name))) continue;
+    if (n.usedBy && n.usedBy.length > 0) {
+      warnings.push(`network ${n.name} is kept: still in use by ${n.usedBy.join(', ')}`);
+      continue;
+    }
     const after = going.filter((c) => c.networks.includes(n.name)).map((c) => removalOf.get(c.id) as number);
     b.add({ type: 'RemoveNetwork', resource: `network:${n.name}`, name: n.name, cause: 'down', dependsOn: after });
   }
+  const allRemovals = [...removalOf.values()];
   if (opts.volumes) {
     const externalVolumes = new Set((opts.desired?.volumes ?? []).filter((v) => v.external).map((v) => v.name));
-    const allRemovals = [...removalOf.values()];
     for (const v of observed.volumes) {
       if (v.external || externalVolumes.has(v.name)) continue;
       b.add({ type: 'RemoveVolume', resource: `volume:${v.name}`, name: v.name, cause: 'down -v', dependsOn: allRemovals });
     }
   }
-  return b.build(orphans.map((c) => ({ id: c.id, name: c.name, service: c.service })));
+  if (opts.removeImages) planImageRemovals(b, opts.removeImages, observed, staying, allRemovals, warnings);
+  return b.build(
+    orphans.map((c) => ({ id: c.id, name: c.name, service: c.service })),
+    warnings,
+  );
+}
+
+function planImageRemovals(b: PlanBuilder, removal: ImageRemoval, observed: ObservedState, staying: ObservedContainer[], after: number[], warnings: string[]): void {
+  const wanted = new Set(removal.images.filter((i) => removal.mode === 'all' || !i.customTag).map((i) => i.reference));
+  for (const reference of [...wanted].sort()) {
+    // Not in the local store: nothing to remove.
+    const image = observed.images?.find((i) => i.reference === reference);
+    if (!image) continue;
+    const users = [...image.usedBy, ...staying.filter((c) => c.imageId === image.id).map((c) => c.name)];
+    if (users.length > 0) {
+      warnings.push(`image ${reference} is kept: still in use by ${users.join(', ')}`);
+      continue;
+    }
+    b.add({ type: 'RemoveImage', resource: `image:${reference}`, name: reference, cause: `down --rmi ${removal.mode}`, dependsOn: after });
+  }
 }

@@ -6,6 +6,7 @@
  * `run` containers included, flagged); `networks` and `volumes` are the
  * project's own plus any external network/volume the desired state names and
  * that exists (flagged `external`), so an unchanged file plans nothing.
+ * A volume of the project that the file declares external is flagged too.
  */
 export type ContainerState = 'created' | 'running' | 'restarting' | 'paused' | 'exited' | 'dead';
 
@@ -31,6 +32,8 @@ export interface ObservedNetwork {
   /** The network hash recorded at creation; '' when unknown (then never recreated). */
   configHash: string;
   external?: boolean | undefined;
+  /** Containers of other projects attached to it (a network they declare external): it cannot go with this project. */
+  usedBy?: string[] | undefined;
 }
 
 export interface ObservedVolume {
@@ -38,8 +41,20 @@ export interface ObservedVolume {
   external?: boolean | undefined;
 }
 
+/** A local image one of the project's services runs (observed for `down --rmi`). */
+export interface ObservedImage {
+  /** As the service names it (`image:`). */
+  reference: string;
+  /** The config digest, as containers record it in `imageId`. */
+  id: string;
+  /** Containers of other projects that run it. */
+  usedBy: string[];
+}
+
 export interface ObservedState {
   containers: ObservedContainer[];
   networks: ObservedNetwork[];
   volumes: ObservedVolume[];
+  /** Only `down --rmi` needs them; absent otherwise. */
+  images?: ObservedImage[] | undefined;
 }

@@ -2,6 +2,10 @@
  * The plan's vocabulary: one operation per engine action, each with its
  * cause and the operations it waits for (a DAG, ids in topological order).
  * The text form is docker compose's plan.go one: `[1,2] -> #3 resource, Type, cause`.
+ *
+ * There is no RenameContainer (compose has one): compose creates the
+ * replacement under a temporary name before it removes the old container;
+ * here the old one is removed first and the new one takes its name directly.
  */
 import type { DependencyCondition } from './desired.js';
 
@@ -16,8 +20,8 @@ export type OperationType =
   | 'StopContainer'
   | 'RemoveContainer'
   | 'RestartContainer'
-  | 'RenameContainer'
-  | 'WaitDependency';
+  | 'WaitDependency'
+  | 'RemoveImage';
 
 export interface WaitCondition {
   /** The dependency waited for. */
@@ -31,7 +35,7 @@ export interface Operation {
   /** 1-based; an operation only depends on smaller ids. */
   id: number;
   type: OperationType;
-  /** 'service:web:1', 'network:proj_default', 'volume:proj_data', 'container:<name>' (one-off). */
+  /** 'service:web:1', 'network:proj_default', 'volume:proj_data', 'image:<reference>', 'container:<name>' (one-off). */
   resource: string;
   /** The service of the container; for WaitDependency the service that waits. */
   service?: string | undefined;
@@ -39,7 +43,7 @@ export interface Operation {
   containerName?: string | undefined;
   /** The existing container acted on (stop, remove, start, restart); absent for a container this plan creates. */
   containerId?: string | undefined;
-  /** Network or volume full name, for network and volume operations. */
+  /** Network or volume full name, for network and volume operations; the image reference for RemoveImage. */
   name?: string | undefined;
   cause: string;
   dependsOn: number[];
@@ -53,6 +57,8 @@ export interface Plan {
   operations: Operation[];
   /** Containers of services that are not in the file any more (removed only with removeOrphans). */
   orphans: Array<{ id: string; name: string; service: string }>;
+  /** What the plan leaves alone although it was asked to act on it, and why (shown to the user as warnings). */
+  warnings: string[];
   /** One line per operation, as docker compose's Plan.String(). */
   toString(): string;
   isEmpty(): boolean;
@@ -78,11 +84,12 @@ export class PlanBuilder {
     return full;
   }
 
-  build(orphans: Plan['orphans'] = []): Plan {
+  build(orphans: Plan['orphans'] = [], warnings: string[] = []): Plan {
     const operations = this.operations;
     return {
       operations,
       orphans,
+      warnings,
       toString: () => formatPlan(operations),
       isEmpty: () => operations.length === 0,
     };

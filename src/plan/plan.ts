@@ -7,5 +7,5 @@ export type { Operation, OperationType, Plan, WaitCondition } from './operation.
 export { formatOperation, formatPlan, PlanBuilder } from './operation.js';
 export type { ReconcileOptions, RecreatePolicy } from './reconcile.js';
 export { reconcile, containerNameOf } from './reconcile.js';
-export type { DownOptions } from './down.js';
+export type { DownOptions, ImageRemoval } from './down.js';
 export { planDown } from './down.js';

@@ -13,6 +13,8 @@
  *      then create + start of new replicas and start of stopped ones;
  *   5. running dependents with `restart: true` of a recreated service restart
  *      (those that join its namespaces, `network_mode: service:X`, are recreated in 2/4).
+ * With noStart (the `create` command) steps 4 and 5 only create: nothing is
+ * started, restarted or waited for; a service's creates follow its dependencies' creates.
  */
 import { TscComposeError } from '../errors/index.js';
 import type { DesiredDependency, DesiredService, DesiredState } from './desired.js';
@@ -37,6 +39,8 @@ export interface ReconcileOptions {
   startOnly?: boolean | undefined;
   /** Stop grace period carried by stop and restart operations. */
   timeoutS?: number | undefined;
+  /** The `create` command: containers are created, none is started (nor waited for, nor restarted). */
+  noStart?: boolean | undefined;
 }
 
 /** A container the plan takes down, and whether a new one replaces it. */
@@ -103,7 +107,7 @@ class Reconciler {
   /** container id → its StopContainer / RemoveContainer operation. */
   private readonly stopOf = new Map<string, number>();
   private readonly removalOf = new Map<string, number>();
-  /** service → operations after which its containers run (starts of this plan). */
+  /** service → operations after which its containers run (starts of this plan; its creates under noStart). */
   private readonly startOps = new Map<string, number[]>();
   private readonly recreated = new Set<string>();
   private readonly touched = new Set<string>();
@@ -298,16 +302,23 @@ class Reconciler {
     return [...service.networks, ...service.volumes].map((n) => this.infraOps.get(n)).filter((id): id is number => id !== undefined);
   }
 
+  /** What a service's creates wait for under noStart: the creates of its dependencies in this plan. */
+  private dependencyCreates(service: DesiredService): number[] {
+    return Object.keys(service.dependsOn).flatMap((dep) => this.startOps.get(dep) ?? []);
+  }
+
   private planStarts(decisions: Map<string, ServicePlan>): void {
+    const noStart = this.opts.noStart === true;
     for (const service of this.services) {
       const d = decisions.get(service.name);
       if (!d || d.replicas.length === 0) continue;
-      const waits = this.waitFor(service);
+      const waits = noStart ? this.dependencyCreates(service) : this.waitFor(service);
       const infra = this.infraOf(service);
       const starts: number[] = [];
       for (const r of d.replicas) {
         const resource = `service:${service.name}:${r.number}`;
         if (r.existing) {
+          if (noStart) continue;
           const c = r.existing;
           starts.push(this.b.add({ type: 'StartContainer', resource, service: service.name, number: r.number, containerId: c.id, containerName: c.name, cause: r.cause, dependsOn: [...infra, ...waits] }).id);
           continue;
@@ -323,10 +334,15 @@ class Reconciler {
           cause: r.cause,
           dependsOn: [...infra, ...(replaced !== undefined ? [replaced] : []), ...waits],
         });
+        if (noStart) {
+          starts.push(create.id);
+          continue;
+        }
         starts.push(this.b.add({ type: 'StartContainer', resource, service: service.name, number: r.number, containerName, cause: r.cause, dependsOn: [create.id] }).id);
       }
       this.startOps.set(service.name, starts);
     }
+    if (noStart) return;
     // Containers stopped only for a network recreation come back once it exists again.
     for (const c of this.observed.containers) {
       if (this.removalOf.has(c.id) || !this.stopOf.has(c.id) || c.state !== 'running') continue;
@@ -347,6 +363,7 @@ class Reconciler {
   // ---- 5. restart: true dependents --------------------------------------------------
 
   private planDependentRestarts(): void {
+    if (this.opts.noStart) return;
     for (const service of this.everyService) {
       if (this.touched.has(service.name)) continue;
       const follow = (dep: string, d: DesiredDependency): boolean => d.restart && this.recreated.has(dep);

@@ -1,5 +1,5 @@
 /** Golden plans for `down`: reverse dependency order, networks and volumes, orphans, one-off containers. */
-import { it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { planDown } from '../../../src/plan/plan.js';
 import { container, converged, dep, desiredOf, golden, service } from '../../support/plan-builders.js';
@@ -98,4 +98,91 @@ it('never removes external networks or volumes; without a file removes every con
 it('plans nothing when nothing exists', () => {
   const p = planDown('proj', { containers: [], networks: [], volumes: [] }, { volumes: true, removeOrphans: true });
   assert.equal(p.isEmpty(), true);
+});
+
+it('removes a network an interrupted run left without containers; keeps, with a warning, one another project uses', () => {
+  const web = service('web');
+  const d = desiredOf([web]);
+  const observed = converged(d, {
+    networks: [
+      { name: 'proj_default', configHash: 'net-proj_default', usedBy: ['other-app-1'] },
+      { name: 'proj_left', configHash: 'x' },
+    ],
+  });
+  const p = planDown('proj', observed, { volumes: false, removeOrphans: false, desired: d });
+  assert.equal(
+    p.toString(),
+    golden(
+      '[] -> #1 service:web:1, StopContainer, down',
+      '[1] -> #2 service:web:1, RemoveContainer, down',
+      '[] -> #3 network:proj_left, RemoveNetwork, down',
+    ),
+  );
+  assert.deepEqual(p.warnings, ['network proj_default is kept: still in use by other-app-1']);
+});
+
+it('-v removes anonymous volumes with the named ones, once every container is gone', () => {
+  const db = service('db', { volumes: ['proj_data'] });
+  const d = desiredOf([db]);
+  const observed = converged(d, { volumes: [{ name: 'proj_data' }, { name: 'proj-anon-db10000000000-0' }] });
+  assert.equal(
+    planDown('proj', observed, { volumes: true, removeOrphans: false, desired: d }).toString(),
+    golden(
+      '[] -> #1 service:db:1, StopContainer, down',
+      '[1] -> #2 service:db:1, RemoveContainer, down',
+      '[2] -> #3 network:proj_default, RemoveNetwork, down',
+      '[2] -> #4 volume:proj_data, RemoveVolume, down -v',
+      '[2] -> #5 volume:proj-anon-db10000000000-0, RemoveVolume, down -v',
+    ),
+  );
+});
+
+describe('--rmi', () => {
+  const web = service('web', { imageId: 'sha256:web' });
+  const db = service('db', { imageId: 'sha256:db' });
+  const cache = service('cache', { imageId: 'sha256:cache' });
+  const d = desiredOf([web, db, cache]);
+  const observed = converged(d, {
+    networks: [],
+    images: [
+      { reference: 'web:1', id: 'sha256:web', usedBy: [] },
+      { reference: 'db:1', id: 'sha256:db', usedBy: ['other-db-1'] },
+      { reference: 'proj-cache', id: 'sha256:cache', usedBy: [] },
+    ],
+  });
+  const images = [
+    { reference: 'web:1', customTag: true },
+    { reference: 'db:1', customTag: true },
+    { reference: 'proj-cache', customTag: false },
+    { reference: 'gone:1', customTag: true },
+  ];
+
+  it('all: every local image the services ran, after every container, except one another project runs', () => {
+    const p = planDown('proj', observed, { volumes: false, removeOrphans: false, desired: d, removeImages: { mode: 'all', images } });
+    assert.deepEqual(
+      p.operations.filter((op) => op.type === 'RemoveImage').map((op) => `[${op.dependsOn.join(',')}] -> #${op.id} ${op.resource}, ${op.type}, ${op.cause}`),
+      ['[2,4,6] -> #7 image:proj-cache, RemoveImage, down --rmi all', '[2,4,6] -> #8 image:web:1, RemoveImage, down --rmi all'],
+    );
+    assert.equal(p.operations[6]?.name, 'proj-cache');
+    assert.deepEqual(p.warnings, ['image db:1 is kept: still in use by other-db-1']);
+  });
+
+  it('local: only images without a custom tag', () => {
+    const p = planDown('proj', observed, { volumes: false, removeOrphans: false, desired: d, removeImages: { mode: 'local', images } });
+    assert.deepEqual(
+      p.operations.filter((op) => op.type === 'RemoveImage').map((op) => op.resource),
+      ['image:proj-cache'],
+    );
+    assert.deepEqual(p.warnings, []);
+  });
+
+  it('keeps an image an orphan that stays still runs', () => {
+    const withOrphan = { ...observed, containers: [...observed.containers, container('old', 1, { imageId: 'sha256:web' })] };
+    const p = planDown('proj', withOrphan, { volumes: false, removeOrphans: false, desired: d, removeImages: { mode: 'all', images } });
+    assert.deepEqual(
+      p.operations.filter((op) => op.type === 'RemoveImage').map((op) => op.resource),
+      ['image:proj-cache'],
+    );
+    assert.deepEqual(p.warnings, ['image db:1 is kept: still in use by other-db-1', 'image web:1 is kept: still in use by proj-old-1']);
+  });
 });

@@ -548,3 +548,36 @@ describe('start (startOnly)', () => {
     );
   });
 });
+
+describe('create (noStart)', () => {
+  it('creates in dependency order, starting, waiting for and restarting nothing', () => {
+    const db = service('db', { hasHealthcheck: true, configHash: 'new' });
+    const web = service('web', { dependsOn: { db: dep('service_healthy', { restart: true }) } });
+    const worker = service('worker', { dependsOn: { db: dep() } });
+    const desired = desiredOf([web, worker, db]);
+    const observed = converged(desired, {
+      containers: [container(db, 1, { configHash: 'old' }), container(web, 1), container(worker, 1, { state: 'exited' })],
+    });
+    assert.equal(
+      plan(desired, observed, { noStart: true }).toString(),
+      golden(
+        '[] -> #1 service:db:1, StopContainer, config hash changed',
+        '[1] -> #2 service:db:1, RemoveContainer, config hash changed',
+        '[2] -> #3 service:db:1, CreateContainer, config hash changed',
+      ),
+    );
+  });
+
+  it('a first create makes the dependencies first, with no wait between them', () => {
+    const db = service('db');
+    const web = service('web', { dependsOn: { db: dep('service_healthy') } });
+    assert.equal(
+      plan(desiredOf([web, db]), EMPTY, { noStart: true }).toString(),
+      golden(
+        '[] -> #1 network:proj_default, CreateNetwork, not found',
+        '[1] -> #2 service:db:1, CreateContainer, no existing container',
+        '[1,2] -> #3 service:web:1, CreateContainer, no existing container',
+      ),
+    );
+  });
+});
