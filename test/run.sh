@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci
 if [ "$(id -u)" = 0 ]; then bash test/prerequisites.sh; fi
 npx tsc -p tsconfig.json
+npm run --silent lint
 suites=(dist/test/unit)
 if [ "$(id -u)" = 0 ]; then suites+=(dist/test/root); else echo "not root: skipping the real-kernel suites in test/root" >&2; fi
 status=0

@@ -8,7 +8,7 @@ import { loadProject as runPipeline } from './pipeline.js';
 import type { LoaderHost, LoadOptions, LoadResult } from './pipeline.js';
 import type { ProjectOptions } from './project-options.js';
 
-export type { LoaderHost, LoadOptions, LoadResult, TreeValidator } from './pipeline.js';
+export type { LoaderHost, LoadOptions, LoadResult } from './pipeline.js';
 
 export function loadProject(options: ProjectOptions, host: Omit<LoaderHost, 'validate' | 'checkModel'> & Partial<Pick<LoaderHost, 'validate' | 'checkModel'>>, loadOptions: LoadOptions = {}): LoadResult {
   return runPipeline(options, { ...host, validate: host.validate ?? ((tree, positions) => validateComposeFile(tree, { positions })), checkModel: host.checkModel ?? validateModel }, loadOptions);

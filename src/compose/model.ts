@@ -380,27 +380,7 @@ export const ProjectSchema = z.looseObject({
   models: z.record(z.string(), ModelConfigSchema).optional(),
 });
 
-export type PortConfig = z.infer<typeof PortConfigSchema>;
-export type VolumeMount = z.infer<typeof VolumeMountSchema>;
-export type ServiceDependency = z.infer<typeof ServiceDependencySchema>;
 export type HealthCheck = z.infer<typeof HealthCheckSchema>;
-export type Ulimit = z.infer<typeof UlimitSchema>;
-export type FileReference = z.infer<typeof FileReferenceSchema>;
-export type BuildConfig = z.infer<typeof BuildConfigSchema>;
-export type ServiceNetworkConfig = z.infer<typeof ServiceNetworkConfigSchema>;
-export type EnvFile = z.infer<typeof EnvFileSchema>;
-export type LoggingConfig = z.infer<typeof LoggingConfigSchema>;
-export type DeviceMapping = z.infer<typeof DeviceMappingSchema>;
-export type DeviceRequest = z.infer<typeof DeviceRequestSchema>;
-export type Resource = z.infer<typeof ResourceSchema>;
-export type DeployConfig = z.infer<typeof DeployConfigSchema>;
-export type ServiceHook = z.infer<typeof ServiceHookSchema>;
-export type WatchRule = z.infer<typeof WatchRuleSchema>;
-export type DevelopConfig = z.infer<typeof DevelopConfigSchema>;
 export type ServiceConfig = z.infer<typeof ServiceConfigSchema>;
 export type NetworkConfig = z.infer<typeof NetworkConfigSchema>;
-export type VolumeConfig = z.infer<typeof VolumeConfigSchema>;
-export type SecretConfig = z.infer<typeof SecretConfigSchema>;
-export type ConfigObj = z.infer<typeof ConfigObjSchema>;
-export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 export type Project = z.infer<typeof ProjectSchema>;

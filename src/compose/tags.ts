@@ -24,10 +24,6 @@ export function isReset(value: unknown): boolean {
   return value instanceof MergeTag && value.tag === 'reset';
 }
 
-export function isOverride(value: unknown): value is MergeTag {
-  return value instanceof MergeTag && value.tag === 'override';
-}
-
 /** Replaces `!override x` by `x` and drops `!reset` entries, recursively. */
 export function stripTags(value: unknown): unknown {
   if (value instanceof MergeTag) return value.tag === 'reset' ? undefined : stripTags(value.value);

@@ -10,7 +10,8 @@ import type { DependencyCondition, DesiredState } from '../plan/desired.js';
 import type { TimelineEntry } from '../events/timeline.js';
 import type { ContainerRecord, EngineStore } from './state/store.js';
 import type { Emit } from './progress.js';
-import { progress } from './progress.js';
+import { report } from './progress.js';
+import { exited, healthy, waiting } from '../events/progress.js';
 
 const POLL_MS = 25;
 
@@ -40,7 +41,7 @@ export class ServiceConditions {
     for (const c of containers) {
       const id = `Container ${c.name}`;
       if (condition === 'service_started') continue;
-      progress(emit, id, 'working', 'Waiting');
+      report(emit, waiting(id));
       for (;;) {
         const record = this.store.containers.get(c.id);
         if (!record) throw new TscComposeError('TSC_DEPENDENCY_FAILED', `dependency failed to start: container ${c.name} was removed`, { service });
@@ -52,7 +53,7 @@ export class ServiceConditions {
             throw new TscComposeError('TSC_DEPENDENCY_FAILED', `dependency failed to start: container ${c.name} has no healthcheck configured`, { service });
           }
           if (record.health?.status === 'healthy' && running) {
-            progress(emit, id, 'done', 'Healthy');
+            report(emit, healthy(id));
             const entry = timeline?.get(service);
             if (entry) entry.healthyAt ??= Date.now();
             break;
@@ -67,7 +68,7 @@ export class ServiceConditions {
         } else if (condition === 'service_completed_successfully') {
           if (!running && !restarting && record.finishedAt) {
             if (record.exitCode === 0) {
-              progress(emit, id, 'done', 'Exited');
+              report(emit, exited(id, 0));
               break;
             }
             throw new TscComposeError('TSC_DEPENDENCY_FAILED', `service "${service}" didn't complete successfully: exit ${record.exitCode}`, { service });
@@ -91,7 +92,7 @@ export class ServiceConditions {
           const running = this.states.isRunning(c.id);
           if (running && (!record.healthcheck || record.health?.status === 'healthy')) {
             if (record.healthcheck) {
-              progress(emit, `Container ${c.name}`, 'done', 'Healthy');
+              report(emit, healthy(`Container ${c.name}`));
               const entry = timeline.get(s.name) ?? { name: s.name };
               entry.healthyAt ??= Date.now();
               timeline.set(s.name, entry);

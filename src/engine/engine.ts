@@ -24,7 +24,8 @@ import { resolveServiceImage } from './images.js';
 import type { ResolvedImage } from './images.js';
 import type { RunOverrides } from './service-container.js';
 import type { Emit } from './progress.js';
-import { progress } from './progress.js';
+import { report } from './progress.js';
+import { killed, paused, progressEvent, removed, removing, started, starting, stopped, stopping, unpaused } from '../events/progress.js';
 import type { NetworkHost } from '../network/host/index.js';
 import type { DnsRecords } from '../network/dns/records.js';
 import type { DnsServer } from '../network/dns/server.js';
@@ -247,7 +248,7 @@ export class Engine {
       const reference = service.image ?? '';
       let image = byReference.get(reference);
       if (!image) {
-        const stderr = lineSink((line) => progress(emit, `Image ${reference}`, 'working', line.replace(/\.\.\.$/, '')));
+        const stderr = lineSink((line) => report(emit, progressEvent(`Image ${reference}`, 'working', line.replace(/\.\.\.$/, ''))));
         image = await resolveServiceImage(this.host, name, service, pull, { stderr });
         byReference.set(reference, image);
       }
@@ -369,15 +370,15 @@ export class Engine {
       };
       const stopOne = async (c: ContainerRecord, byUser: boolean): Promise<void> => {
         const label = `Container ${c.name}`;
-        progress(emit, label, 'working', 'Stopping');
+        report(emit, stopping(label));
         await this.containers.stop(c.id, { byUser, timeoutMs });
-        progress(emit, label, 'done', 'Stopped');
+        report(emit, stopped(label));
       };
       const startOne = async (c: ContainerRecord): Promise<void> => {
         const label = `Container ${c.name}`;
-        progress(emit, label, 'working', 'Starting');
+        report(emit, starting(label));
         const { record } = await this.containers.start(c.id);
-        progress(emit, label, 'done', 'Started');
+        report(emit, started(label));
         if (record.healthcheck) {
           const project = req.project ?? this.store.projects.get(req.projectName)?.project;
           const dependents = project ? Object.values(project.services).some((s) => s.depends_on?.[c.service]?.condition === 'service_healthy') : false;
@@ -401,20 +402,20 @@ export class Engine {
           for (const c of this.selectContainers(req.projectName, req.services, req.oneOff)) {
             if (!this.host.runtime.isRunning(c.id)) continue;
             await this.containers.kill(c.id, sig);
-            progress(emit, `Container ${c.name}`, 'done', 'Killed');
+            report(emit, killed(`Container ${c.name}`));
           }
           return;
         }
         case 'pause':
           for (const c of this.selectContainers(req.projectName, req.services)) {
             await this.lifecycle.pause(c.id);
-            progress(emit, `Container ${c.name}`, 'done', 'Paused');
+            report(emit, paused(`Container ${c.name}`));
           }
           return;
         case 'unpause':
           for (const c of this.selectContainers(req.projectName, req.services)) {
             await this.lifecycle.unpause(c.id);
-            progress(emit, `Container ${c.name}`, 'done', 'Unpaused');
+            report(emit, unpaused(`Container ${c.name}`));
           }
           return;
         case 'rm': {
@@ -423,9 +424,9 @@ export class Engine {
             // As docker compose: -f only skips the confirmation; running containers need -s.
             if (running && !req.stopFirst) continue;
             if (running) await stopOne(c, true);
-            progress(emit, `Container ${c.name}`, 'working', 'Removing');
+            report(emit, removing(`Container ${c.name}`));
             await this.containers.remove(c.id, { volumes: req.volumes === true, timeoutMs });
-            progress(emit, `Container ${c.name}`, 'done', 'Removed');
+            report(emit, removed(`Container ${c.name}`));
           }
           return;
         }

@@ -7,7 +7,9 @@
 import { TscComposeError } from '../errors/index.js';
 import type { Operation, WaitCondition } from '../plan/plan.js';
 import type { Emit } from './progress.js';
-import { progress } from './progress.js';
+import { report } from './progress.js';
+import type { ProgressEvent } from '../events/progress.js';
+import { created, creating, failed, removed, removing, restarted, restarting, started, starting, stopped, stopping } from '../events/progress.js';
 
 /** What the executor needs of the engine: one capability per kind of resource, and a way to report. */
 export interface ExecutorHost {
@@ -59,26 +61,33 @@ function containerLabel(op: Operation): string {
   return `Container ${op.containerName ?? op.resource}`;
 }
 
-/** Progress rows around one step: `working` before, `done` after. */
-async function step(emit: Emit, label: string, working: string, done: string, work: () => Promise<void>): Promise<void> {
-  progress(emit, label, 'working', working);
-  await work();
-  progress(emit, label, 'done', done);
+type Row = (id: string) => ProgressEvent;
+
+/** Progress rows around one step: `working` before, `done` after, Error with the message when it fails (as compose shows it). */
+async function step(emit: Emit, label: string, working: Row, done: Row, work: () => Promise<void>): Promise<void> {
+  report(emit, working(label));
+  try {
+    await work();
+  } catch (err) {
+    report(emit, failed(label, err instanceof Error ? err.message : String(err)));
+    throw err;
+  }
+  report(emit, done(label));
 }
 
 export function createNetwork(op: Operation, { host }: Execution): Promise<void> {
   const name = nameOf(op);
-  return step(host.emit, `Network ${name}`, 'Creating', 'Created', () => host.networks.create(name));
+  return step(host.emit, `Network ${name}`, creating, created, () => host.networks.create(name));
 }
 
 export function removeNetwork(op: Operation, { host }: Execution): Promise<void> {
   const name = nameOf(op);
-  return step(host.emit, `Network ${name}`, 'Removing', 'Removed', () => host.networks.remove(name));
+  return step(host.emit, `Network ${name}`, removing, removed, () => host.networks.remove(name));
 }
 
 export function recreateNetwork(op: Operation, { host }: Execution): Promise<void> {
   const name = nameOf(op);
-  return step(host.emit, `Network ${name}`, 'Creating', 'Created', async () => {
+  return step(host.emit, `Network ${name}`, creating, created, async () => {
     await host.networks.remove(name);
     await host.networks.create(name);
   });
@@ -86,28 +95,28 @@ export function recreateNetwork(op: Operation, { host }: Execution): Promise<voi
 
 export function createVolume(op: Operation, { host }: Execution): Promise<void> {
   const name = nameOf(op);
-  return step(host.emit, `Volume ${name}`, 'Creating', 'Created', () => host.volumes.create(name));
+  return step(host.emit, `Volume ${name}`, creating, created, () => host.volumes.create(name));
 }
 
 export function removeVolume(op: Operation, { host }: Execution): Promise<void> {
   const name = nameOf(op);
-  return step(host.emit, `Volume ${name}`, 'Removing', 'Removed', () => host.volumes.remove(name));
+  return step(host.emit, `Volume ${name}`, removing, removed, () => host.volumes.remove(name));
 }
 
 export function createContainer(op: Operation, execution: Execution): Promise<void> {
-  const { host, created } = execution;
+  const { host, created: createdIds } = execution;
   const service = op.service;
   if (service === undefined || op.number === undefined) throw new TscComposeError('TSC_PLAN', `plan: #${op.id} CreateContainer ${op.resource} names no service and number`);
   const number = op.number;
-  return step(host.emit, containerLabel(op), 'Creating', 'Created', async () => {
+  return step(host.emit, containerLabel(op), creating, created, async () => {
     const { id } = await host.containers.create({ service, number });
-    created.set(op.resource, id);
+    createdIds.set(op.resource, id);
   });
 }
 
 export function startContainer(op: Operation, execution: Execution): Promise<void> {
   const { host } = execution;
-  return step(host.emit, containerLabel(op), 'Starting', 'Started', async () => {
+  return step(host.emit, containerLabel(op), starting, started, async () => {
     const { warnings } = await host.containers.start(containerOf(op, execution));
     for (const w of warnings) host.emit({ type: 'warning', message: `${op.containerName ?? op.resource}: ${w}` });
   });
@@ -115,17 +124,17 @@ export function startContainer(op: Operation, execution: Execution): Promise<voi
 
 export function stopContainer(op: Operation, execution: Execution): Promise<void> {
   const { host } = execution;
-  return step(host.emit, containerLabel(op), 'Stopping', 'Stopped', () => host.containers.stop(containerOf(op, execution), op.timeoutS));
+  return step(host.emit, containerLabel(op), stopping, stopped, () => host.containers.stop(containerOf(op, execution), op.timeoutS));
 }
 
 export function removeContainer(op: Operation, execution: Execution): Promise<void> {
   const { host } = execution;
-  return step(host.emit, containerLabel(op), 'Removing', 'Removed', () => host.containers.remove(containerOf(op, execution)));
+  return step(host.emit, containerLabel(op), removing, removed, () => host.containers.remove(containerOf(op, execution)));
 }
 
 export function restartContainer(op: Operation, execution: Execution): Promise<void> {
   const { host } = execution;
-  return step(host.emit, containerLabel(op), 'Restarting', 'Restarted', () => host.containers.restart(containerOf(op, execution), op.timeoutS));
+  return step(host.emit, containerLabel(op), restarting, restarted, () => host.containers.restart(containerOf(op, execution), op.timeoutS));
 }
 
 export async function waitDependency(op: Operation, { host }: Execution): Promise<void> {
@@ -135,5 +144,5 @@ export async function waitDependency(op: Operation, { host }: Execution): Promis
 
 export function removeImage(op: Operation, { host }: Execution): Promise<void> {
   const reference = nameOf(op);
-  return step(host.emit, `Image ${reference}`, 'Removing', 'Removed', () => host.images.remove(reference));
+  return step(host.emit, `Image ${reference}`, removing, removed, () => host.images.remove(reference));
 }

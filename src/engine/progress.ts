@@ -4,6 +4,7 @@ import type { ProgressEvent } from '../events/progress.js';
 
 export type Emit = (message: StreamMessage) => void;
 
-export function progress(emit: Emit, id: string, status: ProgressEvent['status'], text: string, details?: string): void {
-  emit({ type: 'progress', event: { id, status, text, ...(details ? { details } : {}), time: Date.now() } });
+/** One progress row update (build it with the constructors of events/progress.ts: `report(emit, started(id))`). */
+export function report(emit: Emit, event: ProgressEvent): void {
+  emit({ type: 'progress', event });
 }

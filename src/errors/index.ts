@@ -2,7 +2,7 @@
  * One error tree for the whole program. Every error carries a stable code, a
  * category (what kind of failure, for exit codes and retries) and the context
  * a user needs to act: file position and key path, syscall and errno, service.
- * The CLI prints `format()`; stack traces are for InternalError only.
+ * The CLI prints `format()`; a stack trace only for category 'internal' (a bug).
  */
 
 import { ERRNO, errnoName } from './errno.js';
@@ -105,14 +105,6 @@ export class UsageError extends TscComposeError {
   constructor(message: string) {
     super('TSC_USAGE', message);
     this.name = 'UsageError';
-  }
-}
-
-/** A bug: the CLI prints the stack and asks for a report. */
-export class InternalError extends TscComposeError {
-  constructor(message: string, cause?: unknown) {
-    super('TSC_INTERNAL', message, { cause });
-    this.name = 'InternalError';
   }
 }
 

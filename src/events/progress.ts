@@ -11,8 +11,6 @@
  */
 export type ResourceStatus = 'waiting' | 'working' | 'done' | 'error' | 'warning';
 
-export const RESOURCE_STATUSES: readonly ResourceStatus[] = ['waiting', 'working', 'done', 'error', 'warning'];
-
 export interface ProgressEvent {
   /** 'Container demo-web-1', 'Network demo_default', 'Volume demo_data', 'Image postgres'. */
   id: string;
@@ -50,6 +48,8 @@ export const StatusText = {
   Exited: 'Exited',
   Restarting: 'Restarting',
   Restarted: 'Restarted',
+  Paused: 'Paused',
+  Unpaused: 'Unpaused',
   Stopping: 'Stopping',
   Stopped: 'Stopped',
   Killing: 'Killing',
@@ -124,88 +124,22 @@ export function progressEvent(id: string, status: ResourceStatus, text: string, 
 // The common steps, named as compose names them, so emitters do not spell texts by hand.
 export const creating = (id: string, x?: EventExtras): ProgressEvent => progressEvent(id, 'working', StatusText.Creating, x);
 export const created = (id: string, x?: EventExtras): ProgressEvent => progressEvent(id, 'done', StatusText.Created, x);
-export const recreating = (id: string, x?: EventExtras): ProgressEvent => progressEvent(id, 'working', StatusText.Recreate, x);
-export const recreated = (id: string, x?: EventExtras): ProgressEvent => progressEvent(id, 'done', StatusText.Recreated, x);
 export const starting = (id: string, x?: EventExtras): ProgressEvent => progressEvent(id, 'working', StatusText.Starting, x);
 export const started = (id: string, x?: EventExtras): ProgressEvent => progressEvent(id, 'done', StatusText.Started, x);
-export const running = (id: string, x?: EventExtras): ProgressEvent => progressEvent(id, 'done', StatusText.Running, x);
 export const waiting = (id: string, x?: EventExtras): ProgressEvent => progressEvent(id, 'working', StatusText.Waiting, x);
 export const healthy = (id: string, x?: EventExtras): ProgressEvent => progressEvent(id, 'done', StatusText.Healthy, x);
+export const restarting = (id: string, x?: EventExtras): ProgressEvent => progressEvent(id, 'working', StatusText.Restarting, x);
+export const restarted = (id: string, x?: EventExtras): ProgressEvent => progressEvent(id, 'done', StatusText.Restarted, x);
+export const paused = (id: string, x?: EventExtras): ProgressEvent => progressEvent(id, 'done', StatusText.Paused, x);
+export const unpaused = (id: string, x?: EventExtras): ProgressEvent => progressEvent(id, 'done', StatusText.Unpaused, x);
 export const stopping = (id: string, x?: EventExtras): ProgressEvent => progressEvent(id, 'working', StatusText.Stopping, x);
 export const stopped = (id: string, x?: EventExtras): ProgressEvent => progressEvent(id, 'done', StatusText.Stopped, x);
-export const killing = (id: string, x?: EventExtras): ProgressEvent => progressEvent(id, 'working', StatusText.Killing, x);
 export const killed = (id: string, x?: EventExtras): ProgressEvent => progressEvent(id, 'done', StatusText.Killed, x);
 export const removing = (id: string, x?: EventExtras): ProgressEvent => progressEvent(id, 'working', StatusText.Removing, x);
 export const removed = (id: string, x?: EventExtras): ProgressEvent => progressEvent(id, 'done', StatusText.Removed, x);
 export const pulling = (id: string, x?: EventExtras): ProgressEvent => progressEvent(id, 'working', StatusText.Pulling, x);
 export const pulled = (id: string, x?: EventExtras): ProgressEvent => progressEvent(id, 'done', StatusText.Pulled, x);
-export const skipped = (id: string, reason: string, x?: EventExtras): ProgressEvent => progressEvent(id, 'warning', StatusText.Skipped, { ...x, details: reason });
 export const failed = (id: string, message: string, x?: EventExtras): ProgressEvent => progressEvent(id, 'error', StatusText.Error, { ...x, details: message });
 /** 'Exited' is done for code 0 (a one-shot that succeeded) and an error otherwise, as compose shows it. */
 export const exited = (id: string, code: number, x?: EventExtras): ProgressEvent =>
   progressEvent(id, code === 0 ? 'done' : 'error', StatusText.Exited, { ...x, details: x?.details ?? (code === 0 ? undefined : `exit code ${code}`) });
-
-function optionalString(v: unknown): v is string | undefined {
-  return v === undefined || typeof v === 'string';
-}
-
-function optionalNumber(v: unknown): v is number | undefined {
-  return v === undefined || (typeof v === 'number' && Number.isFinite(v));
-}
-
-/** Checks a value that crossed a process boundary (the engine's NDJSON stream). */
-export function isProgressEvent(v: unknown): v is ProgressEvent {
-  if (typeof v !== 'object' || v === null) return false;
-  const e = v as Record<string, unknown>;
-  return (
-    typeof e['id'] === 'string' &&
-    typeof e['text'] === 'string' &&
-    RESOURCE_STATUSES.includes(e['status'] as ResourceStatus) &&
-    typeof e['time'] === 'number' &&
-    optionalString(e['parentId']) &&
-    optionalString(e['details']) &&
-    optionalNumber(e['current']) &&
-    optionalNumber(e['total'])
-  );
-}
-
-/** Sends every event to several processors (a display and a recorder, say). */
-export class FanOutProcessor implements EventProcessor {
-  private readonly targets: EventProcessor[];
-  constructor(...targets: EventProcessor[]) {
-    this.targets = targets;
-  }
-  start(title: string): void {
-    for (const t of this.targets) t.start(title);
-  }
-  on(...events: ProgressEvent[]): void {
-    for (const t of this.targets) t.on(...events);
-  }
-  done(error?: Error): void {
-    for (const t of this.targets) t.done(error);
-  }
-}
-
-/** Keeps what it is told: for tests, and for an engine that replays events to a late client. */
-export class RecordingProcessor implements EventProcessor {
-  title: string | undefined;
-  readonly events: ProgressEvent[] = [];
-  finished = false;
-  error: Error | undefined;
-  start(title: string): void {
-    this.title = title;
-  }
-  on(...events: ProgressEvent[]): void {
-    this.events.push(...events);
-  }
-  done(error?: Error): void {
-    this.finished = true;
-    this.error = error;
-  }
-  /** The last event of each resource, in first-seen order. */
-  latest(): ProgressEvent[] {
-    const byId = new Map<string, ProgressEvent>();
-    for (const e of this.events) byId.set(e.id, e);
-    return [...byId.values()];
-  }
-}

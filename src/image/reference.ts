@@ -109,6 +109,3 @@ export function repositoryName(ref: ImageReference): string {
   return `${ref.domain}/${ref.path}`;
 }
 
-export function normalizeReference(input: string): string {
-  return formatReference(parseReference(input));
-}

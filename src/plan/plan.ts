@@ -4,8 +4,8 @@
  * kernel, no clock.
  */
 export type { Operation, OperationType, Plan, WaitCondition } from './operation.js';
-export { formatOperation, formatPlan, PlanBuilder } from './operation.js';
-export type { ReconcileOptions, RecreatePolicy } from './reconcile.js';
-export { reconcile, containerNameOf } from './reconcile.js';
-export type { DownOptions, ImageRemoval } from './down.js';
+export { PlanBuilder } from './operation.js';
+export type { ReconcileOptions } from './reconcile.js';
+export { reconcile } from './reconcile.js';
+export type { ImageRemoval } from './down.js';
 export { planDown } from './down.js';

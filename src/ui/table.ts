@@ -4,8 +4,6 @@
  * last is as wide as its widest cell plus 3, and never narrower than 10; the
  * last cell of a line is written as it is.
  */
-export { formatAgo, formatBinarySize, formatContainerStatus, formatDuration, formatSize, goFormatG } from './units.js';
-export type { ContainerStatusInput, HealthState } from './units.js';
 
 const MIN_WIDTH = 10;
 const PADDING = 3;

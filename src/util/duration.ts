@@ -90,12 +90,6 @@ function fractionDigits(remainder: bigint, precision: number): string {
   return `.${remainder.toString().padStart(precision, '0').replace(/0+$/, '')}`;
 }
 
-/** The Go string for a duration text (`90s` → `1m30s`), or undefined when it is not one. */
-export function normalizeDuration(text: string): string | undefined {
-  const parsed = parseGoDuration(text);
-  return parsed.ok ? formatGoDuration(parsed.nanoseconds) : undefined;
-}
-
 /**
  * Milliseconds, or undefined when the value is not a duration. Lenient for
  * runtime callers: a bare number (or numeric text) counts as seconds, as

@@ -594,5 +594,3 @@ export const ComposeFileSchema = extensible({
   configs: strictMap(NAME, configSchema).optional(),
 });
 
-export type ComposeFile = z.input<typeof ComposeFileSchema>;
-export type ComposeFileService = z.input<typeof serviceSchema>;

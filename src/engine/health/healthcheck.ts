@@ -121,11 +121,3 @@ export function resolveHealthcheck(compose: ComposeHealthcheck | undefined, imag
     startIntervalMs: composeMs(compose?.start_interval) ?? imageMs(image?.StartInterval) ?? HEALTHCHECK_DEFAULTS.startIntervalMs,
   };
 }
-
-/**
- * The health state a container starts (or restarts) with: `starting`, no
- * failures, the previous results kept, as Docker resets it on every start.
- */
-export function healthAtStart(previous?: HealthState): HealthState {
-  return { status: 'starting', failingStreak: 0, log: previous ? [...previous.log] : [] };
-}

@@ -23,7 +23,7 @@ import { reservePort } from './ports.js';
 import type { Reservation } from './ports.js';
 import { attachVeth } from './veth.js';
 
-export { NETNS_DIR, sandboxName } from './netns.js';
+export { sandboxName } from './netns.js';
 
 export interface BridgeSpec {
   /** Interface name, at most 15 characters, e.g. `tscbr-1a2b3c4d`. */

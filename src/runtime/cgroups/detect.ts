@@ -98,10 +98,6 @@ export function detectCgroupLayout(source: { mountinfo?: string; mounts?: string
   return layoutFromMounts(parseProcMounts(fs.readFileSync('/proc/mounts', 'utf8')));
 }
 
-export function detectCgroupMode(source: { mountinfo?: string; mounts?: string } = {}): CgroupMode {
-  return detectCgroupLayout(source).mode;
-}
-
 /**
  * The layout of a directory tree shaped like a cgroup mount area, for tests
  * against a scratch tree (or a cgroup2 mount given directly): a directory

@@ -22,11 +22,11 @@ import { detectCgroupLayout, layoutOfTree, type CgroupLayout, type CgroupMode } 
 import { V1CgroupManager } from './v1.js';
 import { V2CgroupManager } from './v2.js';
 
-export type { CgroupResources, CgroupWarning, DeviceRule, HugepageLimit } from './resources.js';
+export type { CgroupResources } from './resources.js';
 export type { CgroupLayout, CgroupMode } from './detect.js';
-export type { CgroupApplyResult, CgroupManager, CgroupStats } from './interface.js';
+export type { CgroupManager } from './interface.js';
 import type { CgroupManager } from './interface.js';
-export { detectCgroupLayout, detectCgroupMode } from './detect.js';
+export { detectCgroupLayout } from './detect.js';
 
 export interface CgroupManagerOptions {
   /**

@@ -54,7 +54,6 @@ export interface CgroupResources {
   devices?: DeviceRule[] | undefined;
 }
 
-export type CgroupVersion = 'v1' | 'v2';
 
 /** One value for one knob, with the alternatives to try when a kernel spells it differently. */
 export interface CgroupFileWrite {

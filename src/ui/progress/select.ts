@@ -7,12 +7,6 @@ import { ListrProgress } from './listr.js';
 
 export type ProgressMode = 'auto' | 'tty' | 'plain' | 'json' | 'quiet';
 
-export const PROGRESS_MODES: readonly ProgressMode[] = ['auto', 'tty', 'plain', 'json', 'quiet'];
-
-export function isProgressMode(value: string): value is ProgressMode {
-  return (PROGRESS_MODES as readonly string[]).includes(value);
-}
-
 export interface ProgressOptions {
   /** ANSI colors in the tty display (defaults to on). */
   color?: boolean | undefined;

@@ -1,7 +1,7 @@
 /** The engine's pure helpers: ps wording, log times, ports to publish, network choice and names. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { humanDuration, statusText } from '../../../src/engine/summary.js';
+import { statusText } from '../../../src/engine/summary.js';
 import { parseLogTime } from '../../../src/engine/daemon/logs-stream.js';
 import { portsToPublish } from '../../../src/engine/containers.js';
 import { bridgeNameFor, networkConfigHash, serviceNetworks } from '../../../src/engine/networking.js';
@@ -28,22 +28,13 @@ const record = (over: Partial<ContainerRecord>): ContainerRecord => ({
 });
 
 describe('ps status wording (Docker)', () => {
-  it('human durations', () => {
-    assert.equal(humanDuration(300), 'Less than a second');
-    assert.equal(humanDuration(1000), '1 second');
-    assert.equal(humanDuration(42_000), '42 seconds');
-    assert.equal(humanDuration(61_000), 'About a minute');
-    assert.equal(humanDuration(5 * 60_000), '5 minutes');
-    assert.equal(humanDuration(3600_000), 'About an hour');
-    assert.equal(humanDuration(3 * 3600_000), '3 hours');
-  });
   it('running, healthy, exited, restarting, created', () => {
     const now = Date.parse('2026-11-22T12:00:10.000Z');
     assert.equal(statusText(record({ startedAt: '2026-11-22T12:00:07.000Z' }), 'running', now), 'Up 3 seconds');
     const hc = { test: ['true'], intervalMs: 1, timeoutMs: 1, retries: 1, startPeriodMs: 0, startIntervalMs: 1 };
     assert.equal(statusText(record({ startedAt: '2026-11-22T12:00:07.000Z', healthcheck: hc }), 'running', now), 'Up 3 seconds (health: starting)');
     assert.equal(statusText(record({ startedAt: '2026-11-22T12:00:07.000Z', healthcheck: hc, health: { status: 'healthy', failingStreak: 0, log: [] } }), 'running', now), 'Up 3 seconds (healthy)');
-    assert.equal(statusText(record({ finishedAt: '2026-11-22T11:58:10.000Z', exitCode: 3 }), 'exited', now), 'Exited (3) 2 minutes ago');
+    assert.equal(statusText(record({ startedAt: '2026-11-22T11:00:00.000Z', finishedAt: '2026-11-22T11:58:10.000Z', exitCode: 3 }), 'exited', now), 'Exited (3) 2 minutes ago');
     assert.equal(statusText(record({ finishedAt: '2026-11-22T12:00:09.000Z', exitCode: 137 }), 'restarting', now), 'Restarting (137) 1 second ago');
     assert.equal(statusText(record({}), 'created', now), 'Created');
   });

@@ -253,6 +253,10 @@ describe('executor: the DAG', () => {
     assert.equal(await run, boom);
     assert.deepEqual(host.started(), ['network remove n', 'volume remove v', 'volume remove w']);
     assert.deepEqual(host.progressOf('Image i'), []);
+    // The failed resource's row ends in Error with the reason, as compose shows it.
+    assert.deepEqual(host.progressOf('Network n'), ['working Removing', 'error Error']);
+    const last = host.messages.filter((m) => m.type === 'progress' && m.event.id === 'Network n').at(-1);
+    assert.equal(last?.type === 'progress' ? last.event.details : undefined, 'network n is in use by x');
   });
 
   it('an empty plan calls nothing', async () => {

@@ -1,6 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { familiarReference, normalizeReference, parseReference, InvalidReferenceError } from '../../../src/image/reference.js';
+import { familiarReference, formatReference, parseReference, InvalidReferenceError } from '../../../src/image/reference.js';
 
 const D = 'sha256:' + 'a'.repeat(64);
 
@@ -20,7 +20,7 @@ it('normalizes like Docker', () => {
     ['[::1]:5000/app', '[::1]:5000/app:latest'],
     ['my_org/my-app__x', 'docker.io/my_org/my-app__x:latest'],
   ];
-  for (const [input, expected] of cases) assert.equal(normalizeReference(input), expected, input);
+  for (const [input, expected] of cases) assert.equal(formatReference(parseReference(input)), expected, input);
 });
 
 it('familiar form drops docker.io/library', () => {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatAgo, formatBinarySize, formatContainerStatus, formatDuration, formatSize, formatTable, goFormatG } from '../../../src/ui/table.js';
+import { formatTable } from '../../../src/ui/table.js';
+import { formatAgo, formatBinarySize, formatContainerStatus, formatDuration, formatSize, goFormatG } from '../../../src/ui/units.js';
 
 test('tables: columns three spaces past their widest cell, never narrower than 10, last column as is', () => {
   const text = formatTable(

@@ -6,10 +6,15 @@ import {
   formatGoDuration,
   millisecondsToNanoseconds,
   nanosecondsToMilliseconds,
-  normalizeDuration,
   parseDuration,
   parseGoDuration,
 } from '../../../src/util/duration.js';
+
+/** The Go string for a duration text (`90s` → `1m30s`), or undefined when it is not one. */
+const normalizeDuration = (text: string): string | undefined => {
+  const parsed = parseGoDuration(text);
+  return parsed.ok ? formatGoDuration(parsed.nanoseconds) : undefined;
+};
 
 const ns = (text: string): bigint => {
   const parsed = parseGoDuration(text);

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyDefaults } from '../../../../src/compose/phases/model-check.js';
 import { ProjectSchema } from '../../../../src/compose/model.js';
-import { createsHostPath, getService, healthcheckDisabled, serviceNames, serviceScale } from '../../../../src/compose/model-queries.js';
+import { healthcheckDisabled, serviceScale } from '../../../../src/compose/model-queries.js';
 import { isTscComposeError } from '../../../../src/errors/index.js';
 import { canonicalError, project, runCanonical } from '../../../support/canonical.js';
 
@@ -148,17 +148,11 @@ secrets:
 });
 
 describe('model helpers', () => {
-  it('names, lookup, scale, bind creation, healthcheck state', () => {
+  it('scale, healthcheck state', () => {
     const p = project('services:\n  b: {image: x, scale: 3}\n  a: {image: x, deploy: {replicas: 2}}\n  c: {image: x, volumes: ["./d:/d", {type: bind, source: /e, target: /e, bind: {create_host_path: false}}], healthcheck: {test: [NONE]}}\n');
-    assert.deepEqual(serviceNames(p), ['b', 'a', 'c']);
-    assert.equal(getService(p, 'nope'), undefined);
-    assert.equal(getService(p, 'toString'), undefined);
     assert.equal(serviceScale(p.services['b']!), 3);
     assert.equal(serviceScale(p.services['a']!), 2);
     assert.equal(serviceScale(p.services['c']!), 1);
-    const [short, long] = p.services['c']!.volumes!;
-    assert.equal(createsHostPath(short!), true);
-    assert.equal(createsHostPath(long!), false);
     assert.equal(healthcheckDisabled(p.services['c']!.healthcheck), true);
     assert.equal(healthcheckDisabled(p.services['a']!.healthcheck), false);
   });

@@ -1,8 +1,8 @@
 /** Health check configuration: the compose file over the image, field by field, with Docker's defaults and test kinds. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { healthAtStart, probeArgs, resolveHealthcheck } from '../../../../src/engine/health/healthcheck.js';
-import type { ComposeHealthcheck, HealthState } from '../../../../src/engine/health/healthcheck.js';
+import { probeArgs, resolveHealthcheck } from '../../../../src/engine/health/healthcheck.js';
+import type { ComposeHealthcheck } from '../../../../src/engine/health/healthcheck.js';
 import type { HealthConfig } from '../../../../src/image/oci.js';
 import type { ServiceConfig } from '../../../../src/compose/model.js';
 
@@ -109,15 +109,5 @@ describe('resolveHealthcheck', () => {
     const service = { healthcheck: { test: ['CMD', 'true'], interval: '1s' } } as unknown as ServiceConfig;
     const compose: ComposeHealthcheck | undefined = service.healthcheck;
     assert.equal(resolveHealthcheck(compose, undefined)?.intervalMs, 1_000);
-  });
-});
-
-describe('healthAtStart', () => {
-  it('is starting with no failures and keeps the earlier log, as Docker resets health on each start', () => {
-    const before: HealthState = { status: 'unhealthy', failingStreak: 4, log: [{ start: 'a', end: 'b', exitCode: 1, output: 'x' }] };
-    const after = healthAtStart(before);
-    assert.deepEqual(after, { status: 'starting', failingStreak: 0, log: before.log });
-    assert.notEqual(after.log, before.log);
-    assert.deepEqual(healthAtStart(), { status: 'starting', failingStreak: 0, log: [] });
   });
 });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { detectCgroupLayout, detectCgroupMode, layoutOfTree } from '../../../../src/runtime/cgroups/detect.js';
+import { detectCgroupLayout, layoutOfTree } from '../../../../src/runtime/cgroups/detect.js';
 import { TscComposeError } from '../../../../src/errors/index.js';
 
 /** This machine's mountinfo, trimmed: v1 controllers, name=systemd, and an empty cgroup2 at unified. */
@@ -55,14 +55,14 @@ describe('cgroup layout detection', () => {
 
   it('v2: a single cgroup2 mount', () => {
     assert.deepEqual(detectCgroupLayout({ mountinfo: V2 }), { mode: 'v2', v1: new Map(), unified: '/sys/fs/cgroup' });
-    assert.equal(detectCgroupMode({ mountinfo: V2 }), 'v2');
+    assert.equal(detectCgroupLayout({ mountinfo: V2 }).mode, 'v2');
   });
 
   it('reads /proc/mounts when that is what there is, and unescapes mount points', () => {
     const mounts = 'cgroup2 /sys/fs/my\\040cgroup cgroup2 rw,nosuid 0 0\nproc /proc proc rw 0 0\n';
     assert.deepEqual(detectCgroupLayout({ mounts }), { mode: 'v2', v1: new Map(), unified: '/sys/fs/my cgroup' });
     const hybrid = 'cgroup /sys/fs/cgroup/memory cgroup rw,memory 0 0\ncgroup2 /sys/fs/cgroup/unified cgroup2 rw 0 0\n';
-    assert.equal(detectCgroupMode({ mounts: hybrid }), 'hybrid');
+    assert.equal(detectCgroupLayout({ mounts: hybrid }).mode, 'hybrid');
   });
 
   it('no cgroup file system at all is a typed error', () => {
@@ -72,7 +72,7 @@ describe('cgroup layout detection', () => {
   it('this host: detection agrees with what /proc/self/mountinfo lists', () => {
     const text = fs.readFileSync('/proc/self/mountinfo', 'utf8');
     const layout = detectCgroupLayout();
-    assert.equal(layout.mode, detectCgroupMode({ mountinfo: text }));
+    assert.equal(layout.mode, detectCgroupLayout({ mountinfo: text }).mode);
     if (/ - cgroup2 /.test(text)) assert.ok(layout.unified);
   });
 
