@@ -10,7 +10,7 @@ if [ "$(id -u)" = 0 ]; then bash test/prerequisites.sh; fi
 npx tsc -p tsconfig.json
 npm run --silent lint
 suites=(dist/test/unit)
-if [ "$(id -u)" = 0 ]; then suites+=(dist/test/root); else echo "not root: skipping the real-kernel suites in test/root" >&2; fi
+if [ "$(id -u)" = 0 ]; then suites+=(dist/test/root dist/test/security); else echo "not root: skipping the real-kernel suites in test/root" >&2; fi
 status=0
 node --test --test-reporter=spec "${suites[@]}" || status=$?
 if [ "$(id -u)" = 0 ]; then node --test --test-reporter=spec dist/test/leftovers.test.js || status=$?; fi

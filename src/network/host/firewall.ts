@@ -9,6 +9,20 @@
  *                         enters another tsc bridge (Docker's two-stage isolation)
  *   nat PREROUTING/OUTPUT (dst local) -> TSC-DNAT: published ports
  *   nat POSTROUTING     -> TSC-POSTROUTING: masquerade out, from 127/8, hairpin
+ *   filter INPUT        -> TSC-INPUT: a bridge may not reach the host's loopback
+ *   raw PREROUTING      -> TSC-PREROUTING: a port published on 127.x is reachable
+ *                          only from this host's loopback
+ *
+ * The two last are walls, not plumbing. Publishing on 127.0.0.1 needs
+ * route_localnet on the bridge (loopback-sourced packets must be routable into
+ * it), and route_localnet also lets a container send to 127.0.0.1 through the
+ * gateway's MAC (a raw socket suffices, CAP_NET_RAW is a default capability)
+ * and reach host services bound to loopback only: TSC-INPUT drops packets from
+ * a bridge to 127/8 that are not replies (Kubernetes' guard for CVE-2020-8558).
+ * And the DNAT of a 127.x port happens before routing, so a neighbour on the
+ * link that sends to 127.0.0.1 through this host's MAC would be forwarded to
+ * the container: TSC-PREROUTING drops those in the raw table, before NAT (the
+ * guard Docker added for the same bug).
  *
  * Every rule carries a comment naming its owner (`tsc:base`, `tsc:br:<bridge>`,
  * `tsc:port:<container>:<proto>:<hostIp>:<hostPort>`); that is how rules are
@@ -18,11 +32,12 @@
  * of `iptables-save` plus a wish into `iptables-restore --noflush` input.
  */
 
-export type Table = 'filter' | 'nat';
-export const TABLES: readonly Table[] = ['filter', 'nat'];
+export type Table = 'raw' | 'filter' | 'nat';
+export const TABLES: readonly Table[] = ['raw', 'filter', 'nat'];
 
 export const CHAINS: Record<Table, readonly string[]> = {
-  filter: ['TSC-FORWARD', 'TSC-ISOLATE', 'TSC-ISOLATE2'],
+  raw: ['TSC-PREROUTING'],
+  filter: ['TSC-FORWARD', 'TSC-ISOLATE', 'TSC-ISOLATE2', 'TSC-INPUT'],
   nat: ['TSC-DNAT', 'TSC-POSTROUTING'],
 };
 
@@ -67,6 +82,8 @@ export function baseRules(): Rule[] {
   return [
     { table: 'filter', chain: 'FORWARD', spec: `${c} -j TSC-FORWARD`, insert: true },
     { table: 'filter', chain: 'TSC-FORWARD', spec: `${c} -j TSC-ISOLATE`, insert: true },
+    { table: 'filter', chain: 'INPUT', spec: `${c} -j TSC-INPUT`, insert: true },
+    { table: 'raw', chain: 'PREROUTING', spec: `${c} -j TSC-PREROUTING`, insert: true },
     { table: 'filter', chain: 'TSC-ISOLATE', spec: `-m conntrack --ctstate DNAT ${c} -j RETURN` },
     { table: 'nat', chain: 'PREROUTING', spec: `-m addrtype --dst-type LOCAL ${c} -j TSC-DNAT`, insert: true },
     { table: 'nat', chain: 'OUTPUT', spec: `-m addrtype --dst-type LOCAL ${c} -j TSC-DNAT`, insert: true },
@@ -78,6 +95,7 @@ export function baseRules(): Rule[] {
 export function bridgeRules(b: BridgeRules): Rule[] {
   const c = comment(bridgeOwner(b.bridge));
   const br = b.bridge;
+  const noHostLoopback: Rule = { table: 'filter', chain: 'TSC-INPUT', spec: `-d 127.0.0.0/8 -i ${br} -m conntrack ! --ctstate RELATED,ESTABLISHED ${c} -j DROP` };
   if (b.internal) {
     // Nothing enters or leaves an internal bridge, published ports included (as Docker: no ports on internal networks).
     return [
@@ -86,9 +104,11 @@ export function bridgeRules(b: BridgeRules): Rule[] {
       { table: 'filter', chain: 'TSC-ISOLATE2', spec: `-o ${br} ${c} -j DROP` },
       // Bridged traffic passes FORWARD when br_netfilter is loaded (Docker loads it); a DROP policy must not cut a network in two.
       { table: 'filter', chain: 'TSC-FORWARD', spec: `-i ${br} -o ${br} ${c} -j ACCEPT` },
+      noHostLoopback,
     ];
   }
   return [
+    noHostLoopback,
     { table: 'filter', chain: 'TSC-ISOLATE', spec: `-i ${br} ! -o ${br} ${c} -j TSC-ISOLATE2` },
     { table: 'filter', chain: 'TSC-ISOLATE2', spec: `-o ${br} ${c} -j DROP` },
     { table: 'filter', chain: 'TSC-FORWARD', spec: `-o ${br} -m conntrack --ctstate RELATED,ESTABLISHED ${c} -j ACCEPT` },
@@ -103,13 +123,24 @@ export function bridgeRules(b: BridgeRules): Rule[] {
   ];
 }
 
+/** Whether a host address is a loopback one (127.0.0.0/8). */
+export function isLoopbackAddress(address: string): boolean {
+  return address.startsWith('127.');
+}
+
 export function portRules(p: PortRule): Rule[] {
   const dst = p.hostIp && p.hostIp !== '0.0.0.0' ? `-d ${p.hostIp}/32 ` : '';
+  const owner = comment(portOwner(p));
+  // Only this host's own processes may reach a port published on a loopback address.
+  const loopbackOnly: Rule[] = isLoopbackAddress(p.hostIp)
+    ? [{ table: 'raw', chain: 'TSC-PREROUTING', spec: `-d ${p.hostIp}/32 ! -i lo -p ${p.protocol} -m ${p.protocol} --dport ${p.hostPort} ${owner} -j DROP` }]
+    : [];
   return [
+    ...loopbackOnly,
     {
       table: 'nat',
       chain: 'TSC-DNAT',
-      spec: `${dst}-p ${p.protocol} -m ${p.protocol} --dport ${p.hostPort} ${comment(portOwner(p))} -j DNAT --to-destination ${p.containerIp}:${p.containerPort}`,
+      spec: `${dst}-p ${p.protocol} -m ${p.protocol} --dport ${p.hostPort} ${owner} -j DNAT --to-destination ${p.containerIp}:${p.containerPort}`,
     },
   ];
 }
@@ -123,7 +154,7 @@ export interface SavedTable {
 export type Saved = Record<Table, SavedTable>;
 
 export function parseSave(text: string): Saved {
-  const saved: Saved = { filter: { chains: new Set(), rules: [] }, nat: { chains: new Set(), rules: [] } };
+  const saved: Saved = { raw: { chains: new Set(), rules: [] }, filter: { chains: new Set(), rules: [] }, nat: { chains: new Set(), rules: [] } };
   let current: SavedTable | undefined;
   for (const line of text.split('\n')) {
     if (line.startsWith('*')) current = (TABLES as readonly string[]).includes(line.slice(1).trim()) ? saved[line.slice(1).trim() as Table] : undefined;
@@ -151,7 +182,7 @@ export function restoreText(lines: Record<Table, string[]>): string {
 }
 
 function emptyPlan(): Record<Table, string[]> {
-  return { filter: [], nat: [] };
+  return { raw: [], filter: [], nat: [] };
 }
 
 /** Chains and base rules that are missing (never re-declares a chain: with --noflush that would flush it). */
@@ -228,10 +259,8 @@ export function planRemoveAll(saved: Saved): string {
 /** Removes one bridge's rules; when it was the last bridge, everything tsc added goes. */
 export function planRemoveBridge(saved: Saved, bridge: string): string {
   const name = bridgeOwner(bridge);
-  const remaining: Saved = {
-    filter: { chains: saved.filter.chains, rules: saved.filter.rules.filter((l) => ruleOwner(l) !== name) },
-    nat: { chains: saved.nat.chains, rules: saved.nat.rules.filter((l) => ruleOwner(l) !== name) },
-  };
+  const without = (t: SavedTable): SavedTable => ({ chains: t.chains, rules: t.rules.filter((l) => ruleOwner(l) !== name) });
+  const remaining: Saved = { raw: without(saved.raw), filter: without(saved.filter), nat: without(saved.nat) };
   if (!hasBridgeRules(remaining)) return planRemoveAll(saved);
   const plan = emptyPlan();
   planOwner(saved, (o) => o === name, [], plan);

@@ -1,19 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  baseRules,
-  bridgeRules,
-  hasBridgeRules,
-  parseSave,
-  planEnsureBridge,
-  planPublish,
-  planRemoveAll,
-  planRemoveBridge,
-  planUnpublish,
-  portOwner,
-  portRules,
-  ruleOwner,
-} from '../../../../src/network/host/firewall.js';
+import { baseRules, bridgeRules, hasBridgeRules, parseSave, planEnsureBridge, planPublish, planRemoveAll, planRemoveBridge, planUnpublish, portOwner, portRules, ruleOwner, TABLES } from '../../../../src/network/host/firewall.js';
+import type { Table } from '../../../../src/network/host/firewall.js';
 
 const A = { bridge: 'tscbr-aaaa', subnet: '172.30.0.0/16', internal: false };
 const I = { bridge: 'tscbr-iiii', subnet: '172.31.0.0/16', internal: true };
@@ -21,9 +9,9 @@ const P = { owner: 'c0ffee', protocol: 'tcp' as const, hostIp: '', hostPort: 808
 
 /** Applies restore text to a parsed save the way iptables-restore --noflush would (enough for these plans). */
 function simulate(text: string, saved = parseSave('')): string {
-  let table: 'filter' | 'nat' = 'filter';
+  let table: Table = 'filter';
   for (const line of text.split('\n')) {
-    if (line.startsWith('*')) table = line.slice(1) as 'filter' | 'nat';
+    if (line.startsWith('*')) table = line.slice(1) as Table;
     else if (line.startsWith(':')) saved[table].chains.add(line.slice(1).split(' ')[0] as string);
     else if (line.startsWith('-A ')) saved[table].rules.push(line.slice(3));
     else if (line.startsWith('-I ')) {
@@ -38,7 +26,7 @@ function simulate(text: string, saved = parseSave('')): string {
     else if (line.startsWith('-X ')) saved[table].chains.delete(line.slice(3));
   }
   let out = '';
-  for (const t of ['filter', 'nat'] as const) {
+  for (const t of TABLES) {
     out += `*${t}\n`;
     for (const c of saved[t].chains) out += `:${c} - [0:0]\n`;
     for (const r of saved[t].rules) out += `-A ${r}\n`;
@@ -104,12 +92,31 @@ describe('firewall rules', () => {
     assert.ok(fence.every((r) => r.insert && r.spec.endsWith('-j DROP')));
   });
 
+  it("every bridge, internal or not, may not reach the host's loopback except with replies", () => {
+    for (const b of [A, I]) {
+      const guard = bridgeRules(b).filter((r) => r.chain === 'TSC-INPUT');
+      assert.deepEqual(
+        guard.map((r) => `${r.table} ${r.spec}`),
+        [`filter -d 127.0.0.0/8 -i ${b.bridge} -m conntrack ! --ctstate RELATED,ESTABLISHED -m comment --comment "tsc:br:${b.bridge}" -j DROP`],
+      );
+    }
+  });
+
   it('port rules: DNAT for every local address or one, owner names the binding', () => {
     assert.deepEqual(
       portRules(P).map((r) => r.spec),
       ['-p tcp -m tcp --dport 8080 -m comment --comment "tsc:port:c0ffee:tcp:0.0.0.0:8080" -j DNAT --to-destination 172.30.0.2:80'],
     );
-    assert.match(portRules({ ...P, protocol: 'udp', hostIp: '127.0.0.1' })[0]?.spec ?? '', /^-d 127\.0\.0\.1\/32 -p udp -m udp --dport 8080 .*tsc:port:c0ffee:udp:127\.0\.0\.1:8080/);
+    const loopback = portRules({ ...P, protocol: 'udp', hostIp: '127.0.0.1' });
+    assert.deepEqual(
+      loopback.map((r) => `${r.table} ${r.chain} ${r.spec}`),
+      [
+        // Before NAT: a 127.0.0.1 port is for this host's own processes, not for a neighbour sending to 127.0.0.1 through our MAC.
+        'raw TSC-PREROUTING -d 127.0.0.1/32 ! -i lo -p udp -m udp --dport 8080 -m comment --comment "tsc:port:c0ffee:udp:127.0.0.1:8080" -j DROP',
+        'nat TSC-DNAT -d 127.0.0.1/32 -p udp -m udp --dport 8080 -m comment --comment "tsc:port:c0ffee:udp:127.0.0.1:8080" -j DNAT --to-destination 172.30.0.2:80',
+      ],
+    );
+    assert.deepEqual(portRules({ ...P, hostIp: '192.168.1.5' }).map((r) => r.table), ['nat'], 'other addresses need no guard');
     assert.equal(portOwner({ ...P, hostIp: '0.0.0.0' }), portOwner(P));
   });
 
@@ -170,6 +177,6 @@ describe('firewall rules', () => {
 
   it('base rules jump from the built-in chains once each', () => {
     const jumps = baseRules().filter((r) => !r.chain.startsWith('TSC-'));
-    assert.deepEqual(jumps.map((r) => `${r.table}/${r.chain}`), ['filter/FORWARD', 'nat/PREROUTING', 'nat/OUTPUT', 'nat/POSTROUTING']);
+    assert.deepEqual(jumps.map((r) => `${r.table}/${r.chain}`), ['filter/FORWARD', 'filter/INPUT', 'raw/PREROUTING', 'nat/PREROUTING', 'nat/OUTPUT', 'nat/POSTROUTING']);
   });
 });
