@@ -2,6 +2,9 @@
  * `logs`: the records of a project's containers, merged as they come; with
  * follow, it keeps reading through restarts (same log file) and picks up
  * containers that appear later (scale, recreate), until the client leaves.
+ * Each container's reader waits for the client between records, so a client
+ * that reads slowly (or not at all) costs the engine nothing but a file
+ * offset: a chatty container cannot grow the engine's memory.
  */
 import { setMaxListeners } from 'node:events';
 import type { Engine } from '../engine.js';
@@ -32,7 +35,7 @@ export function parseLogTime(value: string | undefined, now = Date.now()): numbe
   return Number.isNaN(t) ? undefined : t;
 }
 
-export async function streamLogs(engine: Engine, query: LogsQuery, emit: (m: StreamMessage) => void, signal: AbortSignal): Promise<void> {
+export async function streamLogs(engine: Engine, query: LogsQuery, emit: (m: StreamMessage) => void, signal: AbortSignal, drained: () => Promise<void>): Promise<void> {
   // One listener per container reader.
   setMaxListeners(0, signal);
   const since = parseLogTime(query.since);
@@ -64,6 +67,8 @@ export async function streamLogs(engine: Engine, query: LogsQuery, emit: (m: Str
           continue;
         }
         emit({ type: 'log', log: { container: c.name, service: c.service, stream: entry.stream, time: entry.time, text: entry.line, partial: entry.partial } });
+        // The log file is the buffer: read on only as fast as the client takes it.
+        await drained();
       }
     } finally {
       if (gone) clearInterval(gone);

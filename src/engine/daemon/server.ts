@@ -30,16 +30,35 @@ function sendJson(res: http.ServerResponse, status: number, value: unknown): voi
   res.end(body);
 }
 
+/**
+ * Resolves once the client has taken what was written (at once when nothing
+ * waits), or when it is gone: a producer that awaits this between messages
+ * goes at the client's pace, so a slow reader never fills the engine's memory.
+ */
+export type Drained = () => Promise<void>;
+
 /** Runs `work` with an emitter that writes NDJSON lines; ends with a result or an error message. */
-async function stream(res: http.ServerResponse, work: (emit: (m: StreamMessage) => void, signal: AbortSignal) => Promise<unknown>): Promise<void> {
+async function stream(res: http.ServerResponse, work: (emit: (m: StreamMessage) => void, signal: AbortSignal, drained: Drained) => Promise<unknown>): Promise<void> {
   res.writeHead(200, { 'content-type': 'application/x-ndjson' });
   const controller = new AbortController();
   res.on('close', () => controller.abort());
   const emit = (m: StreamMessage): void => {
     if (!res.writableEnded && !res.destroyed) res.write(`${JSON.stringify(m)}\n`);
   };
+  const drained: Drained = () =>
+    !res.writableNeedDrain || res.destroyed
+      ? Promise.resolve()
+      : new Promise((resolve) => {
+          const done = (): void => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.on('drain', done);
+          res.on('close', done);
+        });
   try {
-    const value = await work(emit, controller.signal);
+    const value = await work(emit, controller.signal, drained);
     emit({ type: 'result', value: value ?? null });
   } catch (err) {
     emit({ type: 'error', error: serializeError(err) });
@@ -102,7 +121,7 @@ export function createApiServer(ctx: ServerContext): http.Server {
             until: q.get('until') ?? undefined,
             containers: q.getAll('container'),
           };
-          return stream(res, (emit, signal) => streamLogs(engine, query, emit, signal));
+          return stream(res, (emit, signal, drained) => streamLogs(engine, query, emit, signal, drained));
         }
         case 'GET /v1/events': {
           const project = q.get('project');
