@@ -9,12 +9,16 @@ import type { ActionRequest, DownOptions, LogsQuery, ProjectRef, StreamMessage, 
 import { serializeError } from '../api/protocol.js';
 import { streamLogs } from './logs-stream.js';
 import { containerStats } from './stats.js';
+import type { ReloadResult } from '../config/holder.js';
+import type { SettingsReport } from '../config/load.js';
 
 export interface ServerContext {
   engine: Engine;
   startedAt: string;
   version: string;
   stop: () => void;
+  /** The settings in force and where each came from; `reload` reads engine.json again (throws, changing nothing, when it is bad). */
+  settings: { report(): SettingsReport; reload(): ReloadResult };
 }
 
 async function readBody<T>(req: http.IncomingMessage): Promise<T> {
@@ -56,7 +60,9 @@ export function createApiServer(ctx: ServerContext): http.Server {
     const handle = async (): Promise<void> => {
       switch (route) {
         case 'GET /v1/info':
-          return sendJson(res, 200, { version: ctx.version, pid: process.pid, startedAt: ctx.startedAt, rss: process.memoryUsage().rss, containers: engine.store.containers.list().length });
+          return sendJson(res, 200, { version: ctx.version, pid: process.pid, startedAt: ctx.startedAt, rss: process.memoryUsage().rss, containers: engine.store.containers.list().length, settings: ctx.settings.report() });
+        case 'POST /v1/engine/reload':
+          return sendJson(res, 200, ctx.settings.reload());
         case 'POST /v1/up': {
           const body = await readBody<{ ref: ProjectRef; options: UpOptions }>(req);
           return stream(res, (emit) => engine.up(body.ref, body.options, emit));
