@@ -155,20 +155,18 @@ function knownKeysAt(at: JsonPath): readonly string[] {
   return [];
 }
 
+const USERNS_REMAP_UNSUPPORTED = 'is not supported yet (containers do not run in user namespaces): remove the key';
+
 /** The file's value checked: the typed settings, or every problem (one per key path). */
 export function checkEngineConfig(value: unknown): { config: EngineConfigFile; problems: [] } | { config: undefined; problems: ConfigProblem[] } {
-  const parsed = engineConfigSchema.safeParse(value);
-  if (parsed.success) {
-    if (parsed.data['userns-remap'] !== undefined) {
-      return {
-        config: undefined,
-        problems: [{ code: 'TSC_ENGINE_CONFIG_UNSUPPORTED', path: ['userns-remap'], message: 'is not supported yet (containers do not run in user namespaces): remove the key' }],
-      };
-    }
-    return { config: parsed.data, problems: [] };
-  }
   const problems: ConfigProblem[] = [];
-  for (const issue of parsed.error.issues) {
+  // Accepted as a key so that it is refused in words, never ignored: the engine cannot remap users yet.
+  if (typeof value === 'object' && value !== null && Object.hasOwn(value, 'userns-remap')) {
+    problems.push({ code: 'TSC_ENGINE_CONFIG_UNSUPPORTED', path: ['userns-remap'], message: USERNS_REMAP_UNSUPPORTED });
+  }
+  const parsed = engineConfigSchema.safeParse(value);
+  if (parsed.success && problems.length === 0) return { config: parsed.data, problems: [] };
+  for (const issue of parsed.error?.issues ?? []) {
     const at = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) problems.push({ code: 'TSC_ENGINE_CONFIG_INVALID', path: [...at, key], message: unknownKeyMessage(key, knownKeysAt(at)) });

@@ -49,7 +49,9 @@ export function readEngineConfigFile(file: string, named: boolean): EngineConfig
   const json = readJsonWithPositions(text, file);
   const checked = checkEngineConfig(json.value);
   if (checked.config) return checked.config;
-  const problems = checked.problems.map((p) => new TscComposeError(p.code, p.message, { location: json.locate(p.path), keyPath: p.path.map(String).join('.') || undefined }));
+  const problems = checked.problems
+    .map((p) => new TscComposeError(p.code, p.message, { location: json.locate(p.path), keyPath: p.path.map(String).join('.') || undefined }))
+    .sort((a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0) || (a.location?.column ?? 0) - (b.location?.column ?? 0));
   throw oneError(problems);
 }
 

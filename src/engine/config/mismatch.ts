@@ -38,9 +38,9 @@ export function settingsMismatches(env: NodeJS.ProcessEnv, report: SettingsRepor
     const variable = SETTING_VARIABLES[name].variable;
     // An engine's own variable wins over its file, and a variable-only setting has no key: only a restart changes those.
     const fix =
-      entry.source !== 'environment' && entry.inFile
-        ? `put it in ${report.file} and run 'tsc-compose engine reload'`
-        : `the engine reads ${variable} only at start: restart it with the variable set ('tsc-compose engine stop', then any command)`;
+      entry.source === 'environment' || !entry.inFile
+        ? `the engine reads ${variable} only at start: restart it with the variable set ('tsc-compose engine stop', then any command)`
+        : `put it ${entry.source === 'file' ? 'there' : `in ${report.file}`} and run 'tsc-compose engine reload'`;
     out.push(`${variable} is set here but the running engine uses ${describe(entry)}: ${fix}`);
   }
   return out;

@@ -48,7 +48,7 @@ export interface SettingEntry {
   /** As it would be written in engine.json. */
   value: JsonValue;
   source: SettingSource;
-  /** The file, the variable, or what the default is. */
+  /** The file, the variable, or what the default is ('' when that says nothing). */
   origin: string;
   /** The variable that overrides this setting, if there is one. */
   variable?: string | undefined;
@@ -133,14 +133,14 @@ function strings(value: JsonValue): string[] {
 export function resolveEngineSettings(input: ResolveInput): { settings: EngineSettings; entries: SettingEntry[] } {
   const file = input.config ?? {};
   const r = new Resolver(input);
-  const registryMirrors = strings(r.pick('registry-mirrors', file['registry-mirrors'], { value: [], origin: 'none' }));
-  const insecureRegistries = strings(r.pick('insecure-registries', file['insecure-registries'], { value: [], origin: 'none (loopback registries always use HTTP)' }));
+  const registryMirrors = strings(r.pick('registry-mirrors', file['registry-mirrors'], { value: [], origin: '' }));
+  const insecureRegistries = strings(r.pick('insecure-registries', file['insecure-registries'], { value: [], origin: 'loopback registries always use HTTP' }));
   const certsDir = r.pick('certs-dir', file['certs-dir'], { value: DEFAULT_CERTS_DIR, origin: "Docker's" });
   const dnsServers = strings(r.pick('dns', file.dns, { value: upstreamsFromResolvConf(input.resolvConf ?? ''), origin: "the host's /etc/resolv.conf" }));
   const pools = r.pick('default-address-pools', file['default-address-pools'], { value: DEFAULT_POOLS as unknown as JsonValue, origin: "Docker's" });
-  const logOpts = r.pick('log-opts', file['log-opts'], { value: {}, origin: 'none (logs are not rotated unless a service says so)' }) as Record<string, string>;
-  const hub = r.pick('docker-hub-endpoint', undefined, { value: null, origin: 'https://registry-1.docker.io' });
-  const dnsPort = Number(r.pick('dns-port', undefined, { value: DEFAULT_DNS_PORT, origin: 'DNS' }));
+  const logOpts = r.pick('log-opts', file['log-opts'], { value: {}, origin: 'logs rotate only where a service says so' }) as Record<string, string>;
+  const hub = r.pick('docker-hub-endpoint', undefined, { value: null, origin: 'Docker Hub, https://registry-1.docker.io' });
+  const dnsPort = Number(r.pick('dns-port', undefined, { value: DEFAULT_DNS_PORT, origin: '' }));
   if (r.problems.length > 0) throw oneError(r.problems);
   const settings: EngineSettings = {
     registryMirrors,
