@@ -77,8 +77,8 @@ const list = (check: ValueCheck, what: string) =>
 const addressPool = z
   .strictObject(
     {
-      base: z.string({ error: 'must be a string (a subnet such as "10.10.0.0/16")' }),
-      size: z.number({ error: 'must be a number (the prefix length of each network, e.g. 24)' }),
+      base: z.string({ error: 'must be a string, a subnet such as "10.10.0.0/16"' }),
+      size: z.number({ error: 'must be a number, the prefix length of each network (e.g. 24)' }),
     },
     { error: 'must be an object {"base": "10.10.0.0/16", "size": 24}' },
   )
@@ -155,6 +155,15 @@ function knownKeysAt(at: JsonPath): readonly string[] {
   return [];
 }
 
+function valueAt(root: unknown, at: JsonPath): unknown {
+  let current = root;
+  for (const segment of at) {
+    if (typeof current !== 'object' || current === null || !Object.hasOwn(current, segment)) return undefined;
+    current = (current as Record<string | number, unknown>)[segment];
+  }
+  return current;
+}
+
 const USERNS_REMAP_UNSUPPORTED = 'is not supported yet (containers do not run in user namespaces): remove the key';
 
 /** The file's value checked: the typed settings, or every problem (one per key path). */
@@ -170,6 +179,8 @@ export function checkEngineConfig(value: unknown): { config: EngineConfigFile; p
     const at = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) problems.push({ code: 'TSC_ENGINE_CONFIG_INVALID', path: [...at, key], message: unknownKeyMessage(key, knownKeysAt(at)) });
+    } else if (issue.code === 'invalid_type' && at.length > 0 && valueAt(value, at) === undefined) {
+      problems.push({ code: 'TSC_ENGINE_CONFIG_INVALID', path: at, message: `is missing; it ${issue.message}` });
     } else {
       problems.push({ code: 'TSC_ENGINE_CONFIG_INVALID', path: at, message: issue.message });
     }

@@ -44,6 +44,7 @@ export function readEngineConfigFile(file: string, named: boolean): EngineConfig
       if (!named) return undefined;
       throw new TscComposeError('TSC_ENGINE_CONFIG_MISSING', `${file} (named by ${ENGINE_CONFIG_VARIABLE}) does not exist`);
     }
+    if ((err as NodeJS.ErrnoException).code === 'EISDIR') throw new TscComposeError('TSC_FILE_IS_DIR', `${file} is a directory, not an engine configuration file`);
     throw fromSystemError(err) ?? err;
   }
   const json = readJsonWithPositions(text, file);
