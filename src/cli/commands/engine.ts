@@ -17,6 +17,7 @@ import type { ReloadResult } from '../../engine/config/holder.js';
 import type { SettingsReport } from '../../engine/config/load.js';
 import type { SettingEntry } from '../../engine/config/settings.js';
 import { readStartFailure } from '../../engine/config/start-failure.js';
+import { formatWarning } from '../../ui/warnings.js';
 
 const UNIT_TEMPLATE = (bin: string): string => `[Unit]
 Description=tsc-compose engine
@@ -76,6 +77,9 @@ export const command: Command = {
           }
           const changed = result.changed.length > 0 ? `changed ${result.changed.join(', ')}` : 'nothing changed';
           io.stdout.write(`engine: reloaded ${result.report.fileFound ? result.report.file : `defaults (no ${result.report.file})`}: ${changed}\n`);
+          for (const e of result.report.entries) {
+            if (e.source === 'environment' && e.inFile) io.stderr.write(formatWarning(`${e.name} comes from the engine's own environment (${e.origin}), which wins over ${result.report.file}`));
+          }
           await client.warnAboutSettings(io.stderr, result.report);
         } finally {
           await client.close();
