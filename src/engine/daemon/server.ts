@@ -5,7 +5,7 @@
 import * as http from 'node:http';
 import * as fs from 'node:fs';
 import type { Engine } from '../engine.js';
-import type { ActionRequest, DownOptions, LogsQuery, ProjectRef, StreamMessage, UpOptions } from '../api/protocol.js';
+import type { ActionRequest, DownOptions, EngineEvent, LogsQuery, ProjectRef, StreamMessage, UpOptions } from '../api/protocol.js';
 import { serializeError } from '../api/protocol.js';
 import { streamLogs } from './logs-stream.js';
 import { containerStats } from './stats.js';
@@ -115,7 +115,7 @@ export function createApiServer(ctx: ServerContext): http.Server {
           const services = q.getAll('service');
           return stream(res, (emit, signal) =>
             new Promise<void>((resolve) => {
-              const listener = (e: Parameters<Parameters<typeof engine.bus.on>[1]>[0]): void => {
+              const listener = (e: EngineEvent): void => {
                 if (project && e.project !== project) return;
                 if (services.length > 0 && !services.includes(e.service)) return;
                 emit({ type: 'event', event: e });
