@@ -16,11 +16,28 @@ import { enginePaths } from '../engine/daemon/paths.js';
 import type { EnginePaths } from '../engine/daemon/paths.js';
 import type { SerializedError, StreamMessage } from '../engine/api/protocol.js';
 import { deserializeError } from '../engine/api/protocol.js';
+import { overridesIn } from '../engine/config/environment.js';
+import type { SettingsReport } from '../engine/config/load.js';
+import { readStartFailure } from '../engine/config/start-failure.js';
+import { formatWarning } from '../ui/warnings.js';
 
 const ENGINE_ENTRY = fileURLToPath(new URL('../engine/daemon/main.js', import.meta.url));
 
 
+/** GET /v1/info. */
+export interface EngineInfo {
+  version: string;
+  pid: number;
+  startedAt: string;
+  rss: number;
+  containers: number;
+  settings?: SettingsReport | undefined;
+}
+
 export class EngineClient {
+  /** What the engine said when this client first reached it. */
+  info: EngineInfo | undefined;
+
   private constructor(
     private readonly client: Pool,
     readonly paths: EnginePaths,
@@ -30,23 +47,36 @@ export class EngineClient {
     return enginePaths(stateLayout(stateRoots()));
   }
 
-  /** Connects, starting the engine first when none answers (unless `autoStart` is false). */
-  static async connect(opts: { autoStart?: boolean } = {}): Promise<EngineClient> {
+  /**
+   * Connects, starting the engine first when none answers (unless `autoStart`
+   * is false). An engine that was already running and lacks settings this
+   * environment's override variables ask for gets a warning on `stderr`
+   * (unless `settingsWarnings` is false).
+   */
+  static async connect(opts: { autoStart?: boolean; settingsWarnings?: boolean; stderr?: NodeJS.WritableStream } = {}): Promise<EngineClient> {
     if (process.getuid?.() !== 0) {
       throw new TscComposeError('TSC_NOT_ROOT', 'tsc-compose runs containers as root (rootless mode is not supported yet): run it with sudo');
     }
     const paths = EngineClient.pathsFromEnv();
     const client = new EngineClient(new (lightPool())('http://engine', { socketPath: paths.socket, bodyTimeout: 0, headersTimeout: 0, connections: 16 }), paths);
-    if (await client.ping()) return client;
+    if (await client.ping()) {
+      if (opts.settingsWarnings !== false) await client.warnAboutSettings(opts.stderr ?? process.stderr);
+      return client;
+    }
     if (opts.autoStart === false) {
       await client.close();
       throw new TscComposeError('TSC_ENGINE_DOWN', 'the tsc-compose engine is not running');
     }
     await client.close();
-    await startEngine(paths);
+    const engine = startEngine(paths);
     const started = new EngineClient(new (lightPool())('http://engine', { socketPath: paths.socket, bodyTimeout: 0, headersTimeout: 0, connections: 16 }), paths);
     for (let i = 0; i < 1000; i++) {
       if (await started.ping()) return started;
+      // An engine that exited is not coming (unless another CLI's engine won the race to the socket).
+      if (engine.exited() && !(await started.ping())) {
+        await started.close();
+        throw startFailure(paths, engine.spawnedAt);
+      }
       await sleep(10);
     }
     await started.close();
@@ -56,11 +86,22 @@ export class EngineClient {
   async ping(): Promise<boolean> {
     try {
       const res = await this.client.request({ method: 'GET', path: '/v1/info' });
-      await res.body.dump();
-      return res.statusCode === 200;
+      if (res.statusCode !== 200) {
+        await res.body.dump();
+        return false;
+      }
+      this.info = (await res.body.json()) as EngineInfo;
+      return true;
     } catch {
       return false;
     }
+  }
+
+  /** One line per override variable set here that the running engine's settings do not match. */
+  async warnAboutSettings(stderr: NodeJS.WritableStream, report: SettingsReport | undefined = this.info?.settings): Promise<void> {
+    if (!report || overridesIn(process.env).length === 0) return;
+    const { settingsMismatches } = await import('../engine/config/mismatch.js');
+    for (const message of settingsMismatches(process.env, report)) stderr.write(formatWarning(message));
   }
 
   async json<T>(method: 'GET' | 'POST', urlPath: string, body?: unknown): Promise<T> {
@@ -111,12 +152,28 @@ export class EngineClient {
   }
 }
 
-async function startEngine(paths: EnginePaths): Promise<void> {
+function startEngine(paths: EnginePaths): { exited: () => boolean; spawnedAt: number } {
   ensureStateLayout(stateLayout(stateRoots()));
   fs.mkdirSync(paths.dataDir, { recursive: true, mode: 0o700 });
   const out = fs.openSync(paths.log, 'a');
+  const spawnedAt = Date.now();
   const child = spawn(process.execPath, [ENGINE_ENTRY], { detached: true, stdio: ['ignore', out, out], cwd: '/' });
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
   child.unref();
   fs.closeSync(out);
   if (!fs.existsSync(path.dirname(paths.socket))) fs.mkdirSync(path.dirname(paths.socket), { recursive: true, mode: 0o700 });
+  return { exited: () => exited, spawnedAt };
+}
+
+/** Why the engine this CLI started exited: what it recorded (a bad engine.json, usually), else its log. */
+function startFailure(paths: EnginePaths, spawnedAt: number): TscComposeError {
+  const failure = readStartFailure(paths.dataDir);
+  // The record's clock is the engine's, a moment after the spawn; an older record is a previous start's.
+  if (failure && Date.parse(failure.at) >= spawnedAt - 1000) {
+    return new TscComposeError('TSC_ENGINE_START', ['the engine did not start:', ...failure.lines].join('\n'));
+  }
+  return new TscComposeError('TSC_ENGINE_START', `the engine exited while starting; see ${paths.log}`);
 }

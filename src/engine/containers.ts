@@ -22,6 +22,7 @@ import type { NetworkHost } from '../network/host/index.js';
 import { restartPolicyOf } from './restart-policy.js';
 import { resolveHealthcheck } from './health/healthcheck.js';
 import { parseBytes } from '../util/bytes.js';
+import type { LogDefaults } from './config/settings.js';
 
 export interface CreateRequest {
   project: Project;
@@ -75,6 +76,8 @@ export class ContainerLifecycle {
     private readonly networking: ProjectNetworking,
     private readonly netHost: NetworkHost,
     private readonly events: LifecycleEvents,
+    /** engine.json's log-opts: each applies where the service's logging.options says nothing. */
+    private readonly logDefaults: () => LogDefaults,
   ) {}
 
   get runtime(): Host['runtime'] {
@@ -104,6 +107,7 @@ export class ContainerLifecycle {
     config.labels['com.docker.compose.container-number'] = String(req.number);
     config.labels['com.docker.compose.config-hash'] = req.configHash;
     const logging = service.logging?.options ?? {};
+    const logDefaults = this.logDefaults();
     const record: ContainerRecord = {
       id: config.id,
       name: config.name,
@@ -121,8 +125,8 @@ export class ContainerLifecycle {
       networks: [],
       ports: req.oneOff ? [] : portsToPublish(service),
       healthcheck: req.oneOff ? undefined : resolveHealthcheck(service.healthcheck, req.image.config.config?.Healthcheck),
-      logMaxSize: logging['max-size'] ? parseBytes(logging['max-size']) : undefined,
-      logMaxFiles: logging['max-file'] ? Number(logging['max-file']) : undefined,
+      logMaxSize: logging['max-size'] ? parseBytes(logging['max-size']) : logDefaults.maxSize,
+      logMaxFiles: logging['max-file'] ? Number(logging['max-file']) : logDefaults.maxFiles,
     };
     this.store.containers.put(record.id, record);
     try {

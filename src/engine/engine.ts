@@ -29,6 +29,7 @@ import { killed, paused, progressEvent, removed, removing, started, starting, st
 import type { NetworkHost } from '../network/host/index.js';
 import type { DnsRecords } from '../network/dns/records.js';
 import type { DnsServer } from '../network/dns/server.js';
+import type { EngineSettings } from './config/settings.js';
 import type { ActionRequest, ContainerSummary, DownOptions, EngineEvent, ProjectRef, ProjectSummary, UpOptions } from './api/protocol.js';
 import type { TimelineEntry } from '../events/timeline.js';
 import { desiredFromProject } from '../plan/desired.js';
@@ -47,6 +48,8 @@ export interface EngineOptions {
   netHost: NetworkHost;
   dns: { server: DnsServer; records: DnsRecords };
   log: (message: string) => void;
+  /** The settings in force (engine.json and its overrides); read per operation, so a reload reaches the next one. */
+  settings: () => EngineSettings;
 }
 
 type Images = Map<string, ResolvedImage & { id: string }>;
@@ -67,9 +70,9 @@ export class Engine {
     this.host = opts.host;
     this.bus.setMaxListeners(0);
     this.store = new EngineStore(opts.storeRoot);
-    this.networking = new ProjectNetworking(this.store, opts.netHost, opts.dns);
+    this.networking = new ProjectNetworking(this.store, opts.netHost, opts.dns, opts.settings);
     const events = { emit: (e: { type: string; container: ContainerRecord; attributes?: Record<string, string> }) => this.publish(e.type, e.container, e.attributes) };
-    this.lifecycle = new ContainerLifecycle(this.host, this.store, this.networking, opts.netHost, events);
+    this.lifecycle = new ContainerLifecycle(this.host, this.store, this.networking, opts.netHost, events, () => opts.settings().logDefaults);
     this.supervisor = new Supervisor(this.store, this.lifecycle, events, opts.log);
     this.containers = new SupervisedContainers(this.store, this.lifecycle, this.supervisor);
     this.conditions = new ServiceConditions(this.store, { isRunning: (id) => this.host.runtime.isRunning(id), isRestarting: (id) => this.supervisor.isRestarting(id) });
@@ -249,7 +252,7 @@ export class Engine {
       let image = byReference.get(reference);
       if (!image) {
         const stderr = lineSink((line) => report(emit, progressEvent(`Image ${reference}`, 'working', line.replace(/\.\.\.$/, ''))));
-        image = await resolveServiceImage(this.host, name, service, pull, { stderr });
+        image = await resolveServiceImage(this.host, name, service, pull, { stderr }, this.opts.settings());
         byReference.set(reference, image);
       }
       const id = this.host.images.find(image.reference)?.configDigest ?? image.reference;

@@ -7,6 +7,7 @@ import { RegistryClient } from '../image/registry/client.js';
 import { CredentialStore } from '../image/registry/credentials.js';
 import { pullImage } from '../image/pull.js';
 import { decidePull, parsePullPolicy } from '../image/pull-policy.js';
+import type { EngineSettings } from './config/settings.js';
 
 export interface ResolvedImage {
   reference: string;
@@ -14,15 +15,14 @@ export interface ResolvedImage {
   config: ImageConfig;
 }
 
-export function registryClientFromEnv(env: NodeJS.ProcessEnv = process.env): RegistryClient {
-  const list = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+/** A registry client with the engine settings' mirrors, insecure registries and certificates (one per operation: a reload reaches the next). */
+export function registryClientFor(settings: EngineSettings): RegistryClient {
   return new RegistryClient({
     credentials: new CredentialStore(),
-    mirrors: list(env['TSC_COMPOSE_REGISTRY_MIRRORS']),
-    insecureRegistries: list(env['TSC_COMPOSE_INSECURE_REGISTRIES']),
-    certsDir: env['TSC_COMPOSE_CERTS_DIR'] ?? '/etc/docker/certs.d',
-    // Docker Hub's API endpoint; tests put a local registry there (unset in normal use).
-    dockerHubEndpoint: env['TSC_COMPOSE_DOCKER_HUB_ENDPOINT'] || undefined,
+    mirrors: settings.registryMirrors,
+    insecureRegistries: settings.insecureRegistries,
+    certsDir: settings.certsDir,
+    dockerHubEndpoint: settings.dockerHubEndpoint,
   });
 }
 
@@ -32,6 +32,7 @@ export async function resolveServiceImage(
   service: ServiceConfig,
   pullOverride: string | undefined,
   io: { stderr: NodeJS.WritableStream },
+  settings: EngineSettings,
 ): Promise<ResolvedImage> {
   const reference = service.image;
   if (!reference) {
@@ -45,7 +46,7 @@ export async function resolveServiceImage(
     throw new TscComposeError('TSC_IMAGE_NOT_FOUND', `image "${reference}" not found locally and pull_policy is "never"`, { service: serviceName });
   }
   if (decision === 'pull') {
-    const client = registryClientFromEnv();
+    const client = registryClientFor(settings);
     try {
       io.stderr.write(`Pulling ${reference}...\n`);
       record = await pullImage(host.images, client, reference, { platform: service.platform });

@@ -15,6 +15,7 @@ import type { EngineStore, NetworkAttachmentRecord, NetworkRecord } from './stat
 import type { NetworkHost } from '../network/host/index.js';
 import type { DnsRecords } from '../network/dns/records.js';
 import type { DnsServer } from '../network/dns/server.js';
+import type { EngineSettings } from './config/settings.js';
 
 const MTU_OPTION = 'com.docker.network.driver.mtu';
 const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
@@ -75,6 +76,8 @@ export class ProjectNetworking {
     private readonly store: EngineStore,
     private readonly host: NetworkHost,
     private readonly dns: { server: DnsServer; records: DnsRecords },
+    /** The settings in force (address pools, DNS port), read per network: a reload reaches the next one. */
+    private readonly settings: () => Pick<EngineSettings, 'addressPools' | 'dnsPort'>,
   ) {}
 
   /** Creates (or checks) a project network: record, address pool, bridge, DNS listener. */
@@ -111,7 +114,7 @@ export class ProjectNetworking {
       subnet = parseCidr(ipamConfig.subnet);
     } else {
       const inUse = [...(await this.host.usedSubnets()), ...this.store.networks.list().map((n) => n.ipam.subnet)].map((s) => parseCidr(s));
-      subnet = allocateSubnet(inUse);
+      subnet = allocateSubnet(inUse, this.settings().addressPools);
     }
     const aux = Object.values(ipamConfig?.aux_addresses ?? {});
     const ipam = newSubnetState(subnet, { gateway: ipamConfig?.gateway, ipRange: ipamConfig?.ip_range, auxAddresses: aux });
@@ -135,7 +138,7 @@ export class ProjectNetworking {
   async bringUp(record: NetworkRecord): Promise<void> {
     await this.host.ensureBridge({ bridge: record.bridge, subnet: record.ipam.subnet, gateway: record.ipam.gateway, internal: record.internal, mtu: record.mtu });
     if (!this.dnsListening.has(record.ipam.gateway)) {
-      await this.dns.server.listen(record.ipam.gateway, dnsPort());
+      await this.dns.server.listen(record.ipam.gateway, this.settings().dnsPort);
       this.dnsListening.add(record.ipam.gateway);
     }
   }
@@ -213,9 +216,4 @@ export class ProjectNetworking {
   withdrawDns(containerId: string): void {
     this.dns.records.remove(containerId);
   }
-}
-
-function dnsPort(): number {
-  const p = process.env['TSC_COMPOSE_DNS_PORT'];
-  return p ? Number(p) : 53;
 }

@@ -30,6 +30,9 @@ export const DEFAULT_POOLS: AddressPool[] = [
   { base: '192.168.0.0/16', size: 20 },
 ];
 
+/** A /30 holds a gateway and one container: the smallest useful network. */
+const MAX_SUBNET_PREFIX = 30;
+
 export class IpamError extends TscComposeError {
   constructor(message: string) {
     super('TSC_IPAM', message);
@@ -81,6 +84,25 @@ export function overlaps(a: Cidr, b: Cidr): boolean {
   return ((a.base & mask(p)) >>> 0) === ((b.base & mask(p)) >>> 0);
 }
 
+/**
+ * What is wrong with a pool (Docker's `default-address-pools` entry), or
+ * undefined: the base must be a network address, and the subnets carved out
+ * of it no larger than the base and still big enough for containers.
+ */
+export function addressPoolProblem(pool: AddressPool): string | undefined {
+  let base: Cidr;
+  try {
+    base = parseCidr(pool.base);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  if (formatCidr(base) !== pool.base) return `base ${pool.base} is not a network address (did you mean ${formatCidr(base)}?)`;
+  if (!Number.isInteger(pool.size) || pool.size < base.prefix || pool.size > MAX_SUBNET_PREFIX) {
+    return `size must be a prefix length from ${base.prefix} (the base's) to ${MAX_SUBNET_PREFIX}`;
+  }
+  return undefined;
+}
+
 /** The first subnet from the pools that overlaps nothing in `inUse`. */
 export function allocateSubnet(inUse: Cidr[], pools: AddressPool[] = DEFAULT_POOLS): Cidr {
   for (const pool of pools) {
@@ -106,7 +128,7 @@ export interface SubnetState {
 }
 
 export function newSubnetState(subnet: Cidr, options: { gateway?: string; ipRange?: string; auxAddresses?: string[] } = {}): SubnetState {
-  if (subnet.prefix > 30) throw new IpamError(`subnet ${formatCidr(subnet)} is too small for containers`);
+  if (subnet.prefix > MAX_SUBNET_PREFIX) throw new IpamError(`subnet ${formatCidr(subnet)} is too small for containers`);
   const gateway = options.gateway ?? formatIPv4(subnet.base + 1);
   if (!contains(subnet, parseIPv4(gateway))) throw new IpamError(`gateway ${gateway} is not in subnet ${formatCidr(subnet)}`);
   if (options.ipRange) {

@@ -1,12 +1,23 @@
-/** `engine run|status|stop|logs|install`: the per-host engine the other commands start on demand. */
+/**
+ * `engine run|status|stop|reload|logs|install`: the per-host engine the other
+ * commands start on demand. `reload` makes it read engine.json again (and
+ * starts it when none runs); `status` shows the settings in force and where
+ * each came from.
+ */
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from '../command.js';
 import { flag, parseOptions } from '../args.js';
-import { UsageError } from '../../errors/index.js';
+import { TscComposeError, UsageError } from '../../errors/index.js';
 import { EngineClient } from '../engine-client.js';
+import type { EngineInfo } from '../engine-client.js';
+import type { ReloadResult } from '../../engine/config/holder.js';
+import type { SettingsReport } from '../../engine/config/load.js';
+import type { SettingEntry } from '../../engine/config/settings.js';
+import { readStartFailure } from '../../engine/config/start-failure.js';
+import { formatWarning } from '../../ui/warnings.js';
 
 const UNIT_TEMPLATE = (bin: string): string => `[Unit]
 Description=tsc-compose engine
@@ -23,7 +34,7 @@ WantedBy=multi-user.target
 `;
 
 export const command: Command = {
-  usage: 'tsc-compose engine run|status|stop|logs [-f]|install',
+  usage: 'tsc-compose engine run|status|stop|reload|logs [-f]|install',
   async run(args, _global, io) {
     const [sub, ...rest] = args;
     switch (sub) {
@@ -36,14 +47,40 @@ export const command: Command = {
       case 'status': {
         let client: EngineClient;
         try {
-          client = await EngineClient.connect({ autoStart: false });
+          client = await EngineClient.connect({ autoStart: false, settingsWarnings: false });
         } catch {
           io.stdout.write('engine: not running\n');
+          const failure = readStartFailure(EngineClient.pathsFromEnv().dataDir);
+          if (failure) io.stdout.write(`last start failed (${failure.at}):\n${failure.lines.map((l) => `  ${l}\n`).join('')}`);
           return 3;
         }
         try {
-          const info = await client.json<{ version: string; pid: number; startedAt: string; rss: number; containers: number }>('GET', '/v1/info');
+          const info = await client.json<EngineInfo>('GET', '/v1/info');
           io.stdout.write(`engine: running\nversion: ${info.version}\npid: ${info.pid}\nsince: ${info.startedAt}\nmemory: ${(info.rss / 1048576).toFixed(1)} MiB\ncontainers: ${info.containers}\nsocket: ${client.paths.socket}\n`);
+          if (info.settings) io.stdout.write(formatSettings(info.settings));
+          await client.warnAboutSettings(io.stderr, info.settings);
+        } finally {
+          await client.close();
+        }
+        return 0;
+      }
+      case 'reload': {
+        const client = await EngineClient.connect({ settingsWarnings: false, stderr: io.stderr });
+        try {
+          let result: ReloadResult;
+          try {
+            result = await client.json<ReloadResult>('POST', '/v1/engine/reload');
+          } catch (err) {
+            if (!(err instanceof TscComposeError) || err.category === 'internal') throw err;
+            io.stderr.write(`${err.format()}\nengine: settings not reloaded; the engine keeps the ones it had\n`);
+            return 1;
+          }
+          const changed = result.changed.length > 0 ? `changed ${result.changed.join(', ')}` : 'nothing changed';
+          io.stdout.write(`engine: reloaded ${result.report.fileFound ? result.report.file : `defaults (no ${result.report.file})`}: ${changed}\n`);
+          for (const e of result.report.entries) {
+            if (e.source === 'environment' && e.inFile) io.stderr.write(formatWarning(`${e.name} comes from the engine's own environment (${e.origin}), which wins over ${result.report.file}`));
+          }
+          await client.warnAboutSettings(io.stderr, result.report);
         } finally {
           await client.close();
         }
@@ -52,7 +89,7 @@ export const command: Command = {
       case 'stop': {
         let client: EngineClient;
         try {
-          client = await EngineClient.connect({ autoStart: false });
+          client = await EngineClient.connect({ autoStart: false, settingsWarnings: false });
         } catch {
           return 0;
         }
@@ -104,8 +141,36 @@ export const command: Command = {
         io.stdout.write(`installed ${unit}; enable it with: systemctl enable --now tsc-compose\n`);
         return 0;
       }
+      case undefined:
       default:
-        throw new UsageError(`unknown engine command "${sub ?? ''}": expected run, status, stop, logs or install`);
+        throw new UsageError(`unknown engine command "${sub ?? ''}": expected run, status, stop, reload, logs or install`);
     }
   },
 };
+
+function sourceText(entry: SettingEntry): string {
+  switch (entry.source) {
+    case 'file':
+      return 'file';
+    case 'environment':
+      return `environment (${entry.origin})`;
+    case 'default':
+      return entry.origin ? `default (${entry.origin})` : 'default';
+    default: {
+      const never: never = entry.source;
+      throw new Error(`unknown setting source ${String(never)}`);
+    }
+  }
+}
+
+/** The settings in force, one per line: name, value as engine.json writes it, where it came from. */
+export function formatSettings(report: SettingsReport): string {
+  const lines = [`config: ${report.file}${report.fileFound ? '' : ' (absent: defaults)'}, read ${report.loadedAt}`, 'settings:'];
+  const width = Math.max(...report.entries.map((e) => e.name.length));
+  for (const e of report.entries) lines.push(`  ${e.name.padEnd(width)}  ${JSON.stringify(e.value)}  ${sourceText(e)}`);
+  if (report.lastReloadError) {
+    lines.push(`last reload failed (${report.lastReloadError.at}); the settings above stayed:`);
+    for (const p of report.lastReloadError.problems) lines.push(`  ${p}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -5,7 +5,8 @@ import { loadFromCli } from '../load.js';
 import { openHost } from '../../engine/host.js';
 import { printWarnings } from '../../ui/warnings.js';
 import { TscComposeError } from '../../errors/index.js';
-import { registryClientFromEnv } from '../../engine/images.js';
+import { registryClientFor } from '../../engine/images.js';
+import { loadEngineSettings } from '../../engine/config/load.js';
 import { pullImage } from '../../image/pull.js';
 import { createPullProgress } from './pull-progress.js';
 
@@ -20,8 +21,10 @@ export const command: Command = {
     ]);
     const loaded = await loadFromCli(global, { services: positionals });
     printWarnings(loaded.warnings, io.stderr);
+    // The engine's settings read as the engine reads them (engine.json, this environment's overrides), so pull and up agree.
+    const settings = loadEngineSettings().settings;
     const host = openHost();
-    const client = registryClientFromEnv();
+    const client = registryClientFor(settings);
     const quiet = flag(options, 'quiet');
     const missingOnly = options['policy'] === 'missing';
     const progress = createPullProgress(io.stderr, {

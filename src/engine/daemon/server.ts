@@ -5,16 +5,20 @@
 import * as http from 'node:http';
 import * as fs from 'node:fs';
 import type { Engine } from '../engine.js';
-import type { ActionRequest, DownOptions, LogsQuery, ProjectRef, StreamMessage, UpOptions } from '../api/protocol.js';
+import type { ActionRequest, DownOptions, EngineEvent, LogsQuery, ProjectRef, StreamMessage, UpOptions } from '../api/protocol.js';
 import { serializeError } from '../api/protocol.js';
 import { streamLogs } from './logs-stream.js';
 import { containerStats } from './stats.js';
+import type { ReloadResult } from '../config/holder.js';
+import type { SettingsReport } from '../config/load.js';
 
 export interface ServerContext {
   engine: Engine;
   startedAt: string;
   version: string;
   stop: () => void;
+  /** The settings in force and where each came from; `reload` reads engine.json again (throws, changing nothing, when it is bad). */
+  settings: { report(): SettingsReport; reload(): ReloadResult };
 }
 
 async function readBody<T>(req: http.IncomingMessage): Promise<T> {
@@ -75,7 +79,9 @@ export function createApiServer(ctx: ServerContext): http.Server {
     const handle = async (): Promise<void> => {
       switch (route) {
         case 'GET /v1/info':
-          return sendJson(res, 200, { version: ctx.version, pid: process.pid, startedAt: ctx.startedAt, rss: process.memoryUsage().rss, containers: engine.store.containers.list().length });
+          return sendJson(res, 200, { version: ctx.version, pid: process.pid, startedAt: ctx.startedAt, rss: process.memoryUsage().rss, containers: engine.store.containers.list().length, settings: ctx.settings.report() });
+        case 'POST /v1/engine/reload':
+          return sendJson(res, 200, ctx.settings.reload());
         case 'POST /v1/up': {
           const body = await readBody<{ ref: ProjectRef; options: UpOptions }>(req);
           return stream(res, (emit) => engine.up(body.ref, body.options, emit));
@@ -128,7 +134,7 @@ export function createApiServer(ctx: ServerContext): http.Server {
           const services = q.getAll('service');
           return stream(res, (emit, signal) =>
             new Promise<void>((resolve) => {
-              const listener = (e: Parameters<Parameters<typeof engine.bus.on>[1]>[0]): void => {
+              const listener = (e: EngineEvent): void => {
                 if (project && e.project !== project) return;
                 if (services.length > 0 && !services.includes(e.service)) return;
                 emit({ type: 'event', event: e });

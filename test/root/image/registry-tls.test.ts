@@ -24,7 +24,8 @@ import { ImageStore } from '../../../src/image/store/image-store.js';
 import { RegistryClient } from '../../../src/image/registry/client.js';
 import { pullImage } from '../../../src/image/pull.js';
 import type { PullEvent } from '../../../src/image/pull.js';
-import { registryClientFromEnv } from '../../../src/engine/images.js';
+import { registryClientFor } from '../../../src/engine/images.js';
+import { loadEngineSettings } from '../../../src/engine/config/load.js';
 
 let images: TestImages<'busybox'>;
 let tmp: string;
@@ -124,6 +125,9 @@ async function startTlsRegistry(dir: string, certs: { ca: string; cert: string; 
   return { host: `127.0.0.1:${port}`, stop };
 }
 
+/** A client with the settings an engine whose root is `tmp` (no engine.json there) would have under these overrides. */
+const clientWith = (overrides: Record<string, string>): RegistryClient => registryClientFor(loadEngineSettings({ env: { TSC_COMPOSE_ROOT: tmp, ...overrides } }).settings);
+
 describe('registries behind TLS and mirrors', { timeout: 10 * 60_000 }, () => {
   before(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-registry-tls-'));
@@ -144,7 +148,7 @@ describe('registries behind TLS and mirrors', { timeout: 10 * 60_000 }, () => {
       const certsDir = path.join(tmp, 'certs.d');
       fs.mkdirSync(path.join(certsDir, registry.host), { recursive: true });
       fs.copyFileSync(certs.ca, path.join(certsDir, registry.host, 'ca.crt'));
-      const client = registryClientFromEnv({ TSC_COMPOSE_CERTS_DIR: certsDir });
+      const client = clientWith({ TSC_COMPOSE_CERTS_DIR: certsDir });
       try {
         const record = await pullImage(freshStore(), client, ref);
         assert.equal(record.manifestDigest, images.busybox.manifestDigest);
@@ -181,7 +185,7 @@ describe('registries behind TLS and mirrors', { timeout: 10 * 60_000 }, () => {
       await pushImage(images.busybox.layoutDir, origin.host, 'library/busybox:latest');
       // The mirror holds another repository, so it answers, just not for this image.
       await pushImage(images.busybox.layoutDir, mirror.host, 'library/other:latest');
-      const client = registryClientFromEnv({ TSC_COMPOSE_REGISTRY_MIRRORS: mirror.url, TSC_COMPOSE_DOCKER_HUB_ENDPOINT: origin.url });
+      const client = clientWith({ TSC_COMPOSE_REGISTRY_MIRRORS: mirror.url, TSC_COMPOSE_DOCKER_HUB_ENDPOINT: origin.url });
       const events: PullEvent[] = [];
       try {
         const record = await pullImage(freshStore(), client, 'busybox', { onEvent: (e) => events.push(e) });
@@ -193,7 +197,7 @@ describe('registries behind TLS and mirrors', { timeout: 10 * 60_000 }, () => {
       }
 
       // Neither has it: the error names both places that were asked.
-      const missing = registryClientFromEnv({ TSC_COMPOSE_REGISTRY_MIRRORS: mirror.url, TSC_COMPOSE_DOCKER_HUB_ENDPOINT: origin.url });
+      const missing = clientWith({ TSC_COMPOSE_REGISTRY_MIRRORS: mirror.url, TSC_COMPOSE_DOCKER_HUB_ENDPOINT: origin.url });
       try {
         await assert.rejects(pullImage(freshStore(), missing, 'nothere/at-all:1'), (err: Error) => {
           assert.match(err.message, /not found/);

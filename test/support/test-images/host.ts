@@ -1,6 +1,7 @@
 /**
  * Facts about the build machine the test images depend on: its architecture,
- * its Debian mirrors (from apt's sources) and the package versions apt offers.
+ * its Debian mirrors (from apt's sources, and nowhere else) and the package
+ * versions apt offers.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -93,15 +94,25 @@ export interface DebianMirrors {
 }
 
 /**
- * The machine's Debian mirrors for a suite: the archive that carries the
- * suite (falling back to deb.debian.org) and the -updates/-security suites
- * where the machine has them.
+ * The machine's Debian mirrors for a suite, taken only from its own apt
+ * configuration (a machine set up for a local mirror must never reach out
+ * elsewhere): the archive that carries the suite (or, failing that, the
+ * machine's Debian archive for another suite), and the -updates/-security
+ * suites where the machine has them. No Debian archive at all is an error
+ * that says where it looked.
  */
-export function debianMirrors(suite: string, configured: AptSource[] = aptSources()): DebianMirrors {
+export function debianMirrors(suite: string, configured: AptSource[] = aptSources(), etcApt = '/etc/apt'): DebianMirrors {
   const withMain = configured.filter((s) => s.components.includes('main'));
   const exact = withMain.find((s) => s.suite === suite);
   const anyDebian = withMain.find((s) => /debian/.test(s.uri) && !s.suite.endsWith('-security'));
-  const archive = (exact ?? anyDebian)?.uri ?? 'http://deb.debian.org/debian';
+  const archive = (exact ?? anyDebian)?.uri;
+  if (archive === undefined) {
+    const seen = configured.length > 0 ? configured.map((s) => `${s.uri} ${s.suite} ${s.components.join(' ')}`).join('; ') : 'none';
+    throw new Error(
+      `no Debian archive for ${suite} (component main) in this machine's apt sources (${path.join(etcApt, 'sources.list')}, ${path.join(etcApt, 'sources.list.d')}/*.list|*.sources; found: ${seen}). ` +
+        `The test images are built only from the machine's own mirror: add one, e.g. "deb http://<your-mirror>/debian ${suite} main".`,
+    );
+  }
   const sources: AptSource[] = [{ uri: archive, suite, components: ['main'] }];
   for (const extra of [`${suite}-updates`, `${suite}-security`]) {
     const found = withMain.find((s) => s.suite === extra);
