@@ -62,6 +62,7 @@ export const ERROR_CODES = {
   TSC_IMAGE_INVALID: 'invalid',
   TSC_IMAGE_IN_USE: 'conflict',
   TSC_IMAGE_LAYER_CORRUPT: 'invalid',
+  TSC_IMAGE_LAYER_TOO_LARGE: 'invalid',
   TSC_IMAGE_LAYER_UNSAFE: 'invalid',
   TSC_IMAGE_LOAD_UNNAMED: 'invalid',
   TSC_IMAGE_NOT_FOUND: 'not-found',

@@ -21,6 +21,7 @@ import * as tar from 'tar-stream';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { TscComposeError } from '../../errors/index.js';
 import { makeWhiteout, setXattr } from '../../sys/fs.js';
+import { formatSize } from '../../ui/units.js';
 
 export class MaliciousLayerError extends TscComposeError {
   constructor(readonly entry: string, reason: string, context: string) {
@@ -34,6 +35,23 @@ export interface UnpackOptions {
   context: string;
   /** Keep file owners from the tar (needs root); false maps everything to the caller. */
   preserveOwnership?: boolean;
+  /**
+   * How many bytes of file content the layer may expand to. A few kilobytes of
+   * gzip can claim gigabytes of zeros; without a bound such a layer fills the
+   * disk under everything else on the machine. Default: the free space of the
+   * destination's file system minus a reserve (see `expansionBound`).
+   */
+  maxBytes?: number | undefined;
+}
+
+/** What stays free for everything else on the machine: 5% of the file system (as ext4 keeps for root). */
+const RESERVE_SHARE = 0.05;
+
+/** The default bound of a layer's expansion into `dir`: the free space there minus the reserve. */
+export function expansionBound(dir: string): number {
+  const s = fs.statfsSync(dir);
+  const reserve = s.blocks * s.bsize * RESERVE_SHARE;
+  return Math.max(0, s.bavail * s.bsize - reserve);
 }
 
 export interface UnpackResult {
@@ -112,6 +130,8 @@ export async function unpackLayer(source: Readable, dest: string, options: Unpac
   const { context } = options;
   const preserveOwnership = options.preserveOwnership ?? process.getuid?.() === 0;
   fs.mkdirSync(dest, { recursive: true, mode: 0o755 });
+  const maxBytes = options.maxBytes ?? expansionBound(dest);
+  let written = 0;
   const hash = createHash('sha256');
   const extract = tar.extract();
   let entries = 0;
@@ -209,6 +229,13 @@ export async function unpackLayer(source: Readable, dest: string, options: Unpac
     };
     stream.on('data', (chunk: Buffer) => {
       try {
+        written += chunk.length;
+        if (written > maxBytes) {
+          throw new TscComposeError(
+            'TSC_IMAGE_LAYER_TOO_LARGE',
+            `${context}: expands to more than ${formatSize(maxBytes)} of files (at entry "${header.name}"): more than the disk holds with 5% of it left free; nothing of it was kept`,
+          );
+        }
         let off = 0;
         while (off < chunk.length) off += fs.writeSync(fd, chunk, off, chunk.length - off);
       } catch (err) {

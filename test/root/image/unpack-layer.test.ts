@@ -10,7 +10,8 @@ import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { makeTar } from '../../support/tar.js';
 import type { TarEntry } from '../../support/tar.js';
-import { unpackLayer, MaliciousLayerError } from '../../../src/image/unpack/unpack-layer.js';
+import { expansionBound, unpackLayer, MaliciousLayerError } from '../../../src/image/unpack/unpack-layer.js';
+import { TscComposeError } from '../../../src/errors/index.js';
 import { getXattr } from '../../../src/sys/fs.js';
 import { unpackLayerFile } from '../../../src/image/unpack/unpack-in-worker.js';
 
@@ -148,6 +149,24 @@ describe('unpackLayer', () => {
     assert.equal(fs.readFileSync(path.join(dest, 'etc/motd'), 'utf8'), 'replaced\n');
     assert.equal(fs.statSync(path.join(dest, 'etc/motd')).mode & 0o7777, 0o600);
     assert.equal(fs.readlinkSync(path.join(dest, 'bin/alias')), '/etc/motd');
+  });
+
+  it('refuses a layer that expands beyond its bound (a gzip bomb), keeping nothing of it', async () => {
+    // 64 MB of zeros in about 64 KB of gzip.
+    const bomb = zlib.gzipSync(await makeTar([{ name: 'ok.txt', type: 'file', content: 'fine' }, { name: 'zeros', type: 'file', content: Buffer.alloc(64 * 1024 * 1024) }]));
+    assert.ok(bomb.length < 1024 * 1024);
+    const dest = freshDir();
+    await assert.rejects(unpackLayer(Readable.from([bomb]), dest, { context: 'image bomb layer sha256:b0', maxBytes: 8 * 1024 * 1024 }), (err: unknown) => {
+      assert.ok(err instanceof TscComposeError);
+      assert.equal(err.code, 'TSC_IMAGE_LAYER_TOO_LARGE');
+      assert.match(err.message, /^image bomb layer sha256:b0: expands to more than 8(\.\d+)?MB of files \(at entry "zeros"\)/);
+      return true;
+    });
+  });
+
+  it('by default, a layer may fill a disk only up to 5% free', async () => {
+    const s = fs.statfsSync(root);
+    assert.equal(expansionBound(root), Math.max(0, s.bavail * s.bsize - 0.05 * s.blocks * s.bsize));
   });
 
   it('reports a corrupt stream as a typed error', async () => {
