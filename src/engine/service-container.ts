@@ -13,6 +13,7 @@ import type { ImageConfig } from '../image/oci.js';
 import type { ContainerConfig, NamespaceMode, UserMount } from '../runtime/container.js';
 import type { Runtime } from '../runtime/container.js';
 import { capabilityMask } from '../runtime/capabilities.js';
+import { heldCapabilities } from '../sys/process.js';
 import { decideProcess, withHome } from '../runtime/process-defaults.js';
 import { resolveUser } from '../runtime/user.js';
 import { containerResolvConf, hostnameFile, hostsFile, parseResolvConf } from '../runtime/etc-files.js';
@@ -265,7 +266,7 @@ export function translateService(ctx: TranslateContext): ContainerConfig {
         uts: namespaceMode(svc.uts, ctx.runtime, project, 'uts', serviceName),
       },
       resources: resources(svc),
-      capabilities: capabilityMask({ privileged: svc.privileged, add: svc.cap_add, drop: svc.cap_drop }, serviceName),
+      capabilities: capabilityMask({ privileged: svc.privileged, add: svc.cap_add, drop: svc.cap_drop, held: heldCapabilities() }, serviceName),
       noNewPrivileges: (svc.security_opt ?? []).some((o2) => /^no-new-privileges(:true|=true)?$/.test(o2)),
       ulimits,
       sysctls: checkSysctls((svc.sysctls as Record<string, string> | undefined) ?? {}, net !== 'host', serviceName),

@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   TSC_BIND_SOURCE_MISSING: 'not-found',
   TSC_BUILD_UNSUPPORTED: 'unsupported',
   TSC_CAPABILITY: 'invalid',
+  TSC_CAPABILITY_NOT_HELD: 'unsupported',
   TSC_CGROUP_BUSY: 'conflict',
   TSC_CGROUP_CONTROLLER_MISSING: 'unsupported',
   TSC_CGROUP_FREEZE: 'unavailable',

@@ -20,14 +20,30 @@ function normalize(name: string): string {
   return upper.startsWith('CAP_') ? upper.slice(4) : upper;
 }
 
+export interface CapabilityRequest {
+  privileged?: boolean | undefined;
+  add?: string[] | undefined;
+  drop?: string[] | undefined;
+  /**
+   * What the engine holds (its permitted set within its bounding set): no
+   * container can get more. `privileged` and `cap_add: ALL` mean every
+   * capability held, as in a VM sandbox or Docker-in-Docker; a named
+   * `cap_add` the engine does not hold is an error; a default the engine does
+   * not hold is left out.
+   */
+  held: bigint;
+}
+
 /** The capability set a container gets, as a 64-bit mask (hex, for the shim). */
-export function capabilityMask(opts: { privileged?: boolean; add?: string[]; drop?: string[] }, service?: string): bigint {
+export function capabilityMask(opts: CapabilityRequest, service?: string): bigint {
   const index = (name: string): number => {
     const i = (CAPABILITIES as readonly string[]).indexOf(name);
     if (i === -1) throw new TscComposeError('TSC_CAPABILITY', `unknown capability "${name}"`, { service });
     return i;
   };
-  let set = new Set<string>(opts.privileged ? CAPABILITIES : DOCKER_DEFAULT_CAPABILITIES);
+  const isHeld = (name: string): boolean => ((opts.held >> BigInt(index(name))) & 1n) === 1n;
+  const everyHeld = (): string[] => CAPABILITIES.filter(isHeld);
+  let set = new Set<string>(opts.privileged ? everyHeld() : DOCKER_DEFAULT_CAPABILITIES.filter(isHeld));
   for (const raw of opts.drop ?? []) {
     const name = normalize(raw);
     if (name === 'ALL') set = new Set();
@@ -35,8 +51,14 @@ export function capabilityMask(opts: { privileged?: boolean; add?: string[]; dro
   }
   for (const raw of opts.add ?? []) {
     const name = normalize(raw);
-    if (name === 'ALL') for (const c of CAPABILITIES) set.add(c);
-    else set.add(CAPABILITIES[index(name)] as string);
+    if (name === 'ALL') for (const c of everyHeld()) set.add(c);
+    else if (!isHeld(CAPABILITIES[index(name)] as string)) {
+      throw new TscComposeError(
+        'TSC_CAPABILITY_NOT_HELD',
+        `cap_add: CAP_${name}: the engine does not hold this capability (this machine's bounding set lacks it), so no container can get it`,
+        { service },
+      );
+    } else set.add(name);
   }
   let mask = 0n;
   for (const name of set) mask |= 1n << BigInt(index(name));

@@ -23,3 +23,17 @@ export function isLiveProcess(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * The capabilities this process holds and can pass on: its permitted set
+ * within its bounding set (/proc/self/status). In a VM sandbox, nested
+ * container or Docker-in-Docker this is less than every capability the
+ * kernel knows, and a child can never get more.
+ */
+export function heldCapabilities(status = fs.readFileSync('/proc/self/status', 'utf8')): bigint {
+  const field = (name: string): bigint => {
+    const m = new RegExp(`^${name}:\\s*([0-9a-f]+)$`, 'm').exec(status);
+    return m ? BigInt(`0x${m[1]}`) : 0n;
+  };
+  return field('CapPrm') & field('CapBnd');
+}

@@ -10,6 +10,7 @@ import type { ContainerConfig } from '../../src/runtime/container.js';
 import { ensureStateLayout, stateLayout } from '../../src/state/roots.js';
 import type { StateLayout } from '../../src/state/roots.js';
 import { capabilityMask } from '../../src/runtime/capabilities.js';
+import { heldCapabilities } from '../../src/sys/process.js';
 import { busyboxRootfsTar } from './busybox.js';
 
 export interface RuntimeFixture {
@@ -59,7 +60,7 @@ export async function runtimeFixture(): Promise<RuntimeFixture> {
         readOnlyRootfs: false,
         namespaces: { net: 'private', pid: 'private', ipc: 'private', uts: 'private' },
         resources: {},
-        capabilities: capabilityMask({}),
+        capabilities: capabilityMask({ held: heldCapabilities() }),
         noNewPrivileges: true,
         ulimits: [],
         sysctls: {},
