@@ -1,21 +1,10 @@
-/** The process spec contract: names to kernel bits, validation, lowering to directives and their text. */
+/** Lowering: a ProcessSpec / ExecProcessSpec into the directives the executors read, and their text. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  MS,
-  capabilityMask,
-  capabilityName,
-  capabilityNamesOf,
-  capabilitySets,
-  defaultDockerCapabilities,
-  encodeContainerSpec,
-  encodeExecSpec,
-  lowerExecSpec,
-  lowerProcessSpec,
-  mountFlags,
-  validateProcessSpec,
-} from '../../../../src/runtime/process/spec.js';
-import type { ProcessSpec } from '../../../../src/runtime/process/spec.js';
+import { encodeContainerDirectives, encodeExecDirectives, lowerExecSpec, lowerProcessSpec, mountFlags } from '../../../../src/runtime/process/lowering.js';
+import type { ProcessSpec } from '../../../../src/runtime/process/contract.js';
+import { capabilitySets } from '../../../../src/runtime/process/capabilities.js';
+import { MS } from '../../../../src/sys/constants.js';
 import { TscComposeError } from '../../../../src/errors/index.js';
 
 function base(overrides: Partial<ProcessSpec> = {}): ProcessSpec {
@@ -36,51 +25,21 @@ function base(overrides: Partial<ProcessSpec> = {}): ProcessSpec {
   };
 }
 
-describe('process spec', () => {
-  it("Docker's default capability set is 0xa80425fb", () => {
-    assert.equal(capabilityMask(defaultDockerCapabilities), 0xa80425fbn);
-    assert.equal(defaultDockerCapabilities.length, 14);
-    const sets = capabilitySets();
-    assert.deepEqual(sets.inheritable, []);
-    assert.deepEqual(sets.ambient, []);
-    assert.deepEqual(capabilityNamesOf(0xa80425fbn).sort(), [...defaultDockerCapabilities].sort());
-  });
+const lines = (text: string): string[] => text.trimEnd().split('\n');
 
-  it('capability names are accepted with or without CAP_, in any case; unknown ones are refused', () => {
-    assert.equal(capabilityName('net_admin'), 'CAP_NET_ADMIN');
-    assert.equal(capabilityName('CAP_SYS_ADMIN'), 'CAP_SYS_ADMIN');
-    assert.equal(capabilityMask(['CHECKPOINT_RESTORE']), 1n << 40n);
-    assert.throws(() => capabilityName('FLY'), (e: unknown) => e instanceof TscComposeError && /unknown capability "FLY"/.test(e.message));
-  });
-
+describe('lowering', () => {
   it('mount flag names become mount(2) bits, later names winning', () => {
     assert.equal(mountFlags(['ro', 'nosuid', 'nodev', 'noexec']), MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC);
     assert.equal(mountFlags(['rbind', 'rslave']), MS.BIND | MS.REC | MS.SLAVE);
     assert.equal(mountFlags(['ro', 'rw']), 0);
     assert.equal(mountFlags(['bind', 'private']), MS.BIND | MS.PRIVATE);
-    assert.throws(() => mountFlags(['bogus' as never]), /unknown mount flag "bogus"/);
+    assert.equal(mountFlags(['noatime', 'relatime', 'runbindable']), MS.NOATIME | MS.RELATIME | MS.UNBINDABLE | MS.REC);
+    assert.throws(() => mountFlags(['bogus' as never]), (e: unknown) => e instanceof TscComposeError && e.code === 'TSC_SPEC_MOUNT_FLAG');
   });
 
-  it('validation catches what the shim could only fail on late', () => {
-    const bad: Array<[Partial<ProcessSpec>, RegExp]> = [
-      [{ namespaces: { pid: 'new' } }, /mount namespace must be new/],
-      [{ args: [] }, /no command/],
-      [{ cwd: 'relative' }, /cwd must be an absolute path/],
-      [{ rootfs: { type: 'overlay', lowerdirs: ['/a:b'], upperdir: '/u', workdir: '/w', target: '/t' } }, /cannot contain/],
-      [{ rootfs: { type: 'overlay', lowerdirs: [], upperdir: '/u', workdir: '/w', target: '/t' } }, /at least one lowerdir/],
-      [{ rootfs: { type: 'overlay', lowerdirs: Array.from({ length: 200 }, (_, i) => `/var/lib/tsc-compose/layers/${'x'.repeat(20)}${i}`), upperdir: '/u', workdir: '/w', target: '/t' } }, /do not fit in one overlay mount/],
-      [{ sysctls: { '../../etc/passwd': '1' } }, /not a sysctl name/],
-      [{ sysctls: { 'vm.swappiness': '1' } }, /not namespaced/],
-      [{ sysctls: { 'kernel.shmmax': '1' } }, /needs the container's own ipc namespace/],
-      [{ hostname: 'x' }, /need the container's own uts namespace/],
-      [{ rlimits: [{ type: 'bogus', soft: 1, hard: 1 }] }, /unknown rlimit "bogus"/],
-      [{ mounts: [{ source: 'x', target: 'rel', fstype: 'tmpfs', flags: [] }] }, /mount target must be an absolute path/],
-      [{ namespaces: { mnt: { join: '/proc/1/ns/mnt' } } }, /mount namespace must be new/],
-    ];
-    for (const [overrides, message] of bad) {
-      assert.throws(() => validateProcessSpec(base(overrides)), (e: unknown) => e instanceof TscComposeError && e.code === 'TSC_SPEC_INVALID' && message.test(e.message), String(message));
-    }
-    assert.doesNotThrow(() => validateProcessSpec(base()));
+  it('validates before lowering', () => {
+    assert.throws(() => lowerProcessSpec(base({ args: [] })), /no command/);
+    assert.throws(() => lowerExecSpec({ pid: 1, cgroupProcs: [], capabilities: capabilitySets(), noNewPrivileges: true, user: { uid: 0, gid: 0 }, cwd: '/', env: [], args: [] }), /no command/);
   });
 
   it('lowers to directives: namespaces, rootfs, mounts, devices, capability sets, state files', () => {
@@ -93,42 +52,53 @@ describe('process spec', () => {
         terminal: { rows: 24, cols: 80 },
         rootfsPropagation: 'rprivate',
       }),
-      { input: -1, output: 4 },
+      true,
     );
     assert.deepEqual(d.namespaces, ['pid', 'mnt']);
     assert.deepEqual(d.join, [{ kind: 'net', path: '/proc/42/ns/net' }]);
-    assert.deepEqual(d.rootfs, { target: '/c/rootfs', type: 'overlay', lower: ['/l/2', '/l/1'], upper: '/c/upper', work: '/c/work' });
+    assert.deepEqual(d.rootfs, { target: '/c/rootfs', type: 'overlay', options: 'lowerdir=/l/2:/l/1,upperdir=/c/upper,workdir=/c/work' });
     assert.deepEqual(d.mounts[0], { source: 'proc', target: '/proc', fstype: 'proc', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV, data: '', kind: 'dir' });
-    assert.deepEqual(d.mounts[1], { source: '/dev/fuse', target: '/dev/fuse', fstype: '', flags: MS.BIND, data: '', kind: 'file' });
+    assert.deepEqual(d.mounts[1], { source: '/dev/fuse', target: '/dev/fuse', fstype: '', flags: MS.BIND, data: '', kind: 'file' }, 'a bound device is a mount after the others');
     assert.deepEqual(d.devices, [{ path: '/dev/null', type: 'c', major: 1, minor: 3, fileMode: 0o666, uid: 0, gid: 0 }]);
-    assert.equal(d.capabilities, 0xa80425fbn);
-    assert.deepEqual(d.capabilitySets, { bounding: 0xa80425fbn, effective: 0xa80425fbn, permitted: 0xa80425fbn, inheritable: 0n, ambient: 0n });
+    assert.deepEqual(d.capabilities, { bounding: 0xa80425fbn, effective: 0xa80425fbn, permitted: 0xa80425fbn, inheritable: 0n, ambient: 0n });
     assert.equal(d.pidFile, '/run/c/pid');
-    assert.deepEqual(d.tty, { rows: 24, cols: 80, winsizeFile: '/run/c/winsize' });
-    assert.deepEqual(d.console, { input: -1, output: 4 });
+    assert.deepEqual(d.tty, { rows: 24, cols: 80, winsizeFile: '/run/c/winsize', input: -1, output: 4 }, 'no stdin: the terminal gets no input fd');
+    assert.equal(d.stdinFd, undefined);
     assert.equal(d.rootfsPropagation, MS.PRIVATE | MS.REC);
+    assert.equal(lowerProcessSpec(base({ rootfsPropagation: 'rslave' })).rootfsPropagation, undefined, "rslave is the shim's default");
+  });
+
+  it('stdin and a terminal: which fds carry them', () => {
+    assert.deepEqual(lines(encodeContainerDirectives(lowerProcessSpec(base({ stdin: true })))).filter((l) => /^(stdin_fd|tty|console)/.test(l)), ['stdin_fd\t3']);
+    assert.deepEqual(lines(encodeContainerDirectives(lowerProcessSpec(base({ stdin: true, terminal: { rows: 3, cols: 4 } }), true))).filter((l) => /^(stdin_fd|tty|console|winsize)/.test(l)), [
+      'tty\t3\t4',
+      'console\t3\t4',
+      'winsize_file\t/run/c/winsize',
+    ]);
+    assert.deepEqual(lines(encodeContainerDirectives(lowerProcessSpec(base({ stdin: true, terminal: { rows: 3, cols: 4 } }), false))).filter((l) => l.startsWith('console')), ['console\t3\t-1']);
   });
 
   it('writes one escaped directive per line', () => {
-    const text = encodeContainerSpec(lowerProcessSpec(base({ hostname: '', env: ['EMPTY=', 'TAB=a\tb'], devices: [{ kind: 'mknod', path: '/dev/zero', type: 'c', major: 1, minor: 5, fileMode: 0o666 }] })));
-    const lines = text.trimEnd().split('\n');
-    assert.ok(lines.every((l) => !l.includes('\t\t')), 'no empty field is written as two tabs');
-    assert.ok(lines.includes('ns\tpid') && lines.includes('ns\tmnt'));
-    assert.ok(lines.includes('join\tnet\t/proc/42/ns/net'));
-    assert.ok(lines.includes('rootfs\t/c/rootfs\toverlay\tlowerdir=/l/2:/l/1,upperdir=/c/upper,workdir=/c/work'));
-    assert.ok(lines.includes('mount\tproc\t/proc\tproc\t0xe\t\\e\tdir'));
-    assert.ok(lines.includes('device\t/dev/zero\tc\t1\t5\t0666\t0\t0'));
-    assert.ok(lines.includes('capsets\t0xa80425fb\t0xa80425fb\t0xa80425fb\t0x0\t0x0'));
-    assert.ok(lines.includes('caps\ta80425fb'), 'the single mask stays for the Node executor');
-    assert.ok(lines.includes('user\t1000\t1000\t5'));
-    assert.ok(lines.includes('env\tTAB=a\\tb'));
-    assert.ok(lines.includes('arg\techo a\\tb\\nc'));
-    assert.ok(lines.includes('pidfile\t/run/c/pid'));
-    assert.ok(!lines.some((l) => l.startsWith('hostname')), 'an empty hostname is not set');
+    const text = encodeContainerDirectives(lowerProcessSpec(base({ hostname: '', env: ['EMPTY=', 'TAB=a\tb'], devices: [{ kind: 'mknod', path: '/dev/zero', type: 'c', major: 1, minor: 5, fileMode: 0o666 }] })));
+    const l = lines(text);
+    assert.ok(l.every((x) => !x.includes('\t\t')), 'no empty field is written as two tabs');
+    assert.ok(l.includes('ns\tpid') && l.includes('ns\tmnt'));
+    assert.ok(l.includes('join\tnet\t/proc/42/ns/net'));
+    assert.ok(l.includes('rootfs\t/c/rootfs\toverlay\tlowerdir=/l/2:/l/1,upperdir=/c/upper,workdir=/c/work'));
+    assert.ok(l.includes('mount\tproc\t/proc\tproc\t0xe\t\\e\tdir'));
+    assert.ok(l.includes('device\t/dev/zero\tc\t1\t5\t0666\t0\t0'));
+    assert.ok(l.includes('capsets\t0xa80425fb\t0xa80425fb\t0xa80425fb\t0x0\t0x0'));
+    assert.ok(l.includes('caps\ta80425fb'), 'the single mask stays for the Node executor');
+    assert.ok(l.includes('user\t1000\t1000\t5'));
+    assert.ok(l.includes('env\tEMPTY='));
+    assert.ok(l.includes('env\tTAB=a\\tb'));
+    assert.ok(l.includes('arg\techo a\\tb\\nc'));
+    assert.ok(l.includes('pidfile\t/run/c/pid'));
+    assert.ok(!l.some((x) => x.startsWith('hostname')), 'an empty hostname is not set');
   });
 
   it('lowers and writes an exec spec', () => {
-    const text = encodeExecSpec(
+    const text = encodeExecDirectives(
       lowerExecSpec({
         pid: 77,
         cgroupProcs: ['/sys/fs/cgroup/pids/x/cgroup.procs'],
@@ -142,7 +112,7 @@ describe('process spec', () => {
         terminal: true,
       }),
     );
-    assert.deepEqual(text.trimEnd().split('\n'), [
+    assert.deepEqual(lines(text), [
       'target\t77',
       'tty',
       'cgroup\t/sys/fs/cgroup/pids/x/cgroup.procs',
