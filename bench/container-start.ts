@@ -1,7 +1,8 @@
 /**
- * Container start-to-exit through the process boundary: busybox `true` in a
- * Docker-like container (six namespaces, overlay rootfs, /proc, /dev with
- * device nodes, read-only /sys, masked paths, Docker's capabilities), from
+ * Container start-to-exit through the process boundary: busybox `true` in
+ * the container Runtime.start makes (the spec from containerProcessSpec: six
+ * namespaces, overlay rootfs, /proc, /dev with the host's device nodes bound,
+ * read-only /sys, masked paths, Docker's capabilities; no cgroup), from
  * spawnContainerProcess until the monitor has written the exit status;
  * median of 50, against `unshare --fork --pid --mount-proc chroot` on the
  * same rootfs in the same run, interleaved. Also: the same with the rootfs
@@ -12,14 +13,13 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { median, printTable } from './lib.js';
 import type { Row } from './lib.js';
 import { makeBusyboxRootfs } from '../test/support/busybox.js';
-import { dockerLikeSpec } from '../test/support/process-fixture.js';
+import { processFixture } from '../test/support/process-fixture.js';
 import { readExitStatus, spawnContainerProcess, waitForExit } from '../src/runtime/process/index.js';
 import type { ProcessSpec } from '../src/runtime/process/index.js';
 
@@ -39,12 +39,6 @@ function statusWritten(statusFile: string): Promise<void> {
       resolve();
     }
   });
-}
-
-function freshDir(root: string, i: number): string {
-  const dir = path.join(root, `c${i}`);
-  for (const d of ['upper', 'work', 'rootfs', 'run']) fs.mkdirSync(path.join(dir, d), { recursive: true });
-  return dir;
 }
 
 /** Start-to-exit and start-to-exec of one container, in ms. */
@@ -67,30 +61,30 @@ function unshareOnce(rootfs: string): number {
   const t0 = process.hrtime.bigint();
   const r = spawnSync('unshare', ['--fork', '--pid', '--mount-proc', 'chroot', rootfs, '/bin/true']);
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`unshare baseline failed: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`unshare baseline failed: ${r.stderr.toString()}`);
   return ms;
 }
 
 export async function containerStartBenchmarks(runs = RUNS): Promise<Row[]> {
-  const rootfs = makeBusyboxRootfs('tsc-bench-rootfs-');
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-bench-start-'));
+  const fx = await processFixture();
+  // The directory rootfs gets the mount points made in it: a tree of its own, not the overlay's image layer.
+  const tree = makeBusyboxRootfs('tsc-bench-dir-rootfs-');
   try {
     const overlay: number[] = [];
     const toExec: number[] = [];
     const bound: number[] = [];
     const peer: number[] = [];
     for (let i = 0; i <= runs; i++) {
-      const a = await startOnce(dockerLikeSpec(freshDir(root, i), rootfs.dir, ['/bin/true']));
-      const plain = dockerLikeSpec(freshDir(root, runs + 1 + i), rootfs.dir, ['/bin/true']);
-      const b = await startOnce({ ...plain, rootfs: { type: 'directory', path: rootfs.dir } });
-      const c = unshareOnce(rootfs.dir);
+      const a = await startOnce(fx.spec(['/bin/true']));
+      const b = await startOnce({ ...fx.spec(['/bin/true']), rootfs: { type: 'directory', path: tree.dir } });
+      const c = unshareOnce(fx.rootfs.dir);
       if (i === 0) continue; // warm-up
       overlay.push(a.total);
       toExec.push(a.toExec);
       bound.push(b.total);
       peer.push(c);
     }
-    const sleeper = dockerLikeSpec(freshDir(root, 2 * runs + 2), rootfs.dir, ['sleep', '30']);
+    const sleeper = fx.spec(['sleep', '30']);
     const started = await spawnContainerProcess(sleeper);
     await sleep(100);
     const rssOf = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
@@ -106,8 +100,8 @@ export async function containerStartBenchmarks(runs = RUNS): Promise<Row[]> {
       { metric: 'monitor resident memory while a container sleeps', ours: monitorRss, peerName: '', peer: undefined, unit: 'MB' },
     ];
   } finally {
-    fs.rmSync(root, { recursive: true, force: true });
-    rootfs.remove();
+    await fx.cleanup();
+    tree.remove();
   }
 }
 

@@ -5,7 +5,7 @@
  * doing what Node cannot do between fork and exec, and then stays behind as
  * the container's monitor (a conmon-sized process) so containers outlive the
  * engine. It decides nothing: every path, flag, mask and id comes from the
- * spec (src/runtime/process/spec.ts writes it).
+ * spec (src/runtime/process/lowering.ts writes it).
  *
  *   tsc-compose-shim run SPEC     create and start a container, then monitor it
  *   tsc-compose-shim exec SPEC    run a process inside a running container

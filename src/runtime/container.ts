@@ -1,7 +1,9 @@
 /**
  * A container: runtime-level configuration (no compose knowledge) turned into
- * a shim spec with Docker's defaults (/dev, /proc masks, read-only /sys,
- * capability set), its cgroup, its files on disk, and its lifecycle.
+ * the process-boundary contract (a ProcessSpec, process/contract.ts) with
+ * Docker's defaults (/dev, /proc masks, read-only /sys, capability set), its
+ * cgroup, its files on disk, and its lifecycle. Starting and exec go through
+ * process/'s one spawnContainerProcess / execInContainer pair.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,17 +13,14 @@ import { isLiveProcess } from '../sys/process.js';
 import { readJsonFile, writeJsonAtomic } from '../util/atomic-file.js';
 import type { CgroupResources } from './cgroups/manager.js';
 import { createCgroupManager } from './cgroups/manager.js';
-import { MS } from './process/spec.js';
-import type { ContainerSpec, MountDirective, NamespaceKind } from './process/spec.js';
-import { execInContainer, readExitStatus, spawnContainer } from './process/shim.js';
-import type { ExitStatus } from './process/shim.js';
+import { capabilityNamesOf, capabilitySets } from './process/capabilities.js';
+import { stateFiles } from './process/contract.js';
+import type { DeviceSpec, ExecProcessSpec, MountFlagName, MountSpec, NamespaceKind, NamespaceSetting, ProcessSpec } from './process/contract.js';
+import { spawnContainerProcess } from './process/spawn.js';
+import { execInContainer } from './process/exec.js';
+import { readExitStatus } from './process/status.js';
+import type { ExitStatus } from './process/status.js';
 import type { StateLayout } from '../state/roots.js';
-import * as os from 'node:os';
-import { spawn } from 'node:child_process';
-import type { Readable } from 'node:stream';
-import { encodeExecSpec } from './process/spec.js';
-import { executorCommand } from './process/shim.js';
-import { parseShimReply, protocolError, startFailure } from './process/protocol.js';
 
 export type NamespaceMode = 'private' | 'host' | { path: string };
 
@@ -93,60 +92,84 @@ export class ContainerPaths {
   get log(): string { return path.join(this.dataDir, 'container.log'); }
   get state(): string { return path.join(this.runDir, 'state.json'); }
   get status(): string { return path.join(this.runDir, 'status'); }
-  get pidFile(): string { return path.join(this.runDir, 'pid'); }
-  get spec(): string { return path.join(this.runDir, 'spec'); }
-  get shimLog(): string { return path.join(this.runDir, 'shim.log'); }
+  /** The monitor's pid file, the directives, the shim's log, the terminal size: the ProcessSpec's state files. */
+  get pidFile(): string { return stateFiles(this.runDir).pid; }
+  get spec(): string { return stateFiles(this.runDir).spec; }
+  get shimLog(): string { return stateFiles(this.runDir).shimLog; }
+  get winsize(): string { return stateFiles(this.runDir).winsize; }
   /** hostname, hosts, resolv.conf: kept with the container (a reboot empties the run directory). */
   get etc(): string { return path.join(this.dataDir, 'etc'); }
 }
 
-function namespaceDirectives(config: ContainerConfig): { create: NamespaceKind[]; join: Array<{ kind: NamespaceKind; path: string }> } {
-  const create: NamespaceKind[] = ['mnt', 'cgroup'];
-  const join: Array<{ kind: NamespaceKind; path: string }> = [];
-  for (const kind of ['net', 'pid', 'ipc', 'uts'] as const) {
-    const mode = config.namespaces[kind];
-    if (mode === 'private') create.push(kind);
-    else if (mode !== 'host') join.push({ kind, path: mode.path });
-  }
-  return { create, join };
+/** How the container's stdio and log are set up for one start. */
+export interface ContainerIo {
+  /** The container's stdin (or the terminal's input) is a pipe from the engine. */
+  stdin?: boolean | undefined;
+  /** A terminal of the container's own; its output is relayed to the engine as well as logged. */
+  terminal?: { rows: number; cols: number } | undefined;
+  /** Log rotation by the monitor (logging.options max-size / max-file). */
+  log?: { maxSize?: number | undefined; maxFiles?: number | undefined } | undefined;
 }
 
-export function buildSpec(config: ContainerConfig, paths: ContainerPaths): ContainerSpec {
-  const { create, join } = namespaceDirectives(config);
-  const ownNet = config.namespaces.net === 'private' || typeof config.namespaces.net === 'object';
-  const mounts: MountDirective[] = [
-    { source: 'proc', target: '/proc', fstype: 'proc', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV, data: '', kind: 'dir' },
-    { source: 'tmpfs', target: '/dev', fstype: 'tmpfs', flags: MS.NOSUID | MS.STRICTATIME, data: 'mode=755,size=65536k', kind: 'dir' },
-    { source: 'devpts', target: '/dev/pts', fstype: 'devpts', flags: MS.NOSUID | MS.NOEXEC, data: 'newinstance,ptmxmode=0666,mode=0620,gid=5', kind: 'dir' },
-    { source: 'shm', target: '/dev/shm', fstype: 'tmpfs', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV, data: `mode=1777,size=${config.shmSize ?? 64 * 1024 * 1024}`, kind: 'dir' },
-    { source: 'mqueue', target: '/dev/mqueue', fstype: 'mqueue', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV, data: '', kind: 'dir' },
-    ownNet
-      ? { source: 'sysfs', target: '/sys', fstype: 'sysfs', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV | (config.privileged ? 0 : MS.RDONLY), data: '', kind: 'dir' }
-      : { source: '/sys', target: '/sys', fstype: '', flags: MS.BIND | MS.REC | MS.NOSUID | MS.NOEXEC | MS.NODEV | (config.privileged ? 0 : MS.RDONLY), data: '', kind: 'dir' },
-    ...DEVICES.map((d): MountDirective => ({ source: `/dev/${d}`, target: `/dev/${d}`, fstype: '', flags: MS.BIND, data: '', kind: 'file' })),
-    { source: config.files.hostname, target: '/etc/hostname', fstype: '', flags: MS.BIND, data: '', kind: 'file' },
-    { source: config.files.hosts, target: '/etc/hosts', fstype: '', flags: MS.BIND, data: '', kind: 'file' },
-    { source: config.files.resolvConf, target: '/etc/resolv.conf', fstype: '', flags: MS.BIND, data: '', kind: 'file' },
-  ];
-  for (const m of config.mounts) {
-    if (m.type === 'tmpfs') {
-      const opts = [m.tmpfsSize ? `size=${m.tmpfsSize}` : '', m.tmpfsMode !== undefined ? `mode=${m.tmpfsMode.toString(8)}` : ''].filter(Boolean).join(',');
-      mounts.push({ source: 'tmpfs', target: m.target, fstype: 'tmpfs', flags: MS.NOSUID | MS.NODEV | (m.readOnly ? MS.RDONLY : 0), data: opts, kind: 'dir' });
-      continue;
-    }
-    const source = m.source as string;
-    const isFile = fs.existsSync(source) && !fs.statSync(source).isDirectory();
-    const propagation = m.propagation === 'shared' || m.propagation === 'rshared' ? MS.SHARED : m.propagation === 'slave' || m.propagation === 'rslave' ? MS.SLAVE : MS.PRIVATE;
-    mounts.push({ source, target: m.target, fstype: '', flags: MS.BIND | MS.REC | propagation | (m.readOnly ? MS.RDONLY : 0), data: '', kind: isFile ? 'file' : 'dir' });
+function namespaceSetting(mode: NamespaceMode): NamespaceSetting | undefined {
+  if (mode === 'private') return 'new';
+  if (mode === 'host') return undefined;
+  return { join: mode.path };
+}
+
+function bindPropagation(propagation: string | undefined): MountFlagName {
+  if (propagation === 'shared' || propagation === 'rshared') return 'rshared';
+  if (propagation === 'slave' || propagation === 'rslave') return 'rslave';
+  return 'rprivate';
+}
+
+function userMount(m: UserMount): MountSpec {
+  const ro: MountFlagName[] = m.readOnly ? ['ro'] : [];
+  if (m.type === 'tmpfs') {
+    const data = [m.tmpfsSize ? `size=${m.tmpfsSize}` : '', m.tmpfsMode !== undefined ? `mode=${m.tmpfsMode.toString(8)}` : ''].filter(Boolean).join(',');
+    return { source: 'tmpfs', target: m.target, fstype: 'tmpfs', flags: ['nosuid', 'nodev', ...ro], data, mkdir: 'dir' };
   }
+  const source = m.source as string;
+  const isFile = fs.existsSync(source) && !fs.statSync(source).isDirectory();
+  return { source, target: m.target, fstype: '', flags: ['rbind', bindPropagation(m.propagation), ...ro], mkdir: isFile ? 'file' : 'dir' };
+}
+
+/** The ProcessSpec of a container: its configuration with Docker's defaults, its files under `paths`. */
+export function containerProcessSpec(config: ContainerConfig, paths: ContainerPaths, io: ContainerIo = {}): ProcessSpec {
+  const namespaces: Partial<Record<NamespaceKind, NamespaceSetting>> = { mnt: 'new', cgroup: 'new' };
+  for (const kind of ['net', 'pid', 'ipc', 'uts'] as const) {
+    const setting = namespaceSetting(config.namespaces[kind]);
+    if (setting !== undefined) namespaces[kind] = setting;
+  }
+  const ownNet = namespaces.net !== undefined;
+  const sysRo: MountFlagName[] = config.privileged ? [] : ['ro'];
+  const bindFile = (source: string, target: string): MountSpec => ({ source, target, fstype: '', flags: ['bind'], mkdir: 'file' });
+  const mounts: MountSpec[] = [
+    { source: 'proc', target: '/proc', fstype: 'proc', flags: ['nosuid', 'noexec', 'nodev'], mkdir: 'dir' },
+    { source: 'tmpfs', target: '/dev', fstype: 'tmpfs', flags: ['nosuid', 'strictatime'], data: 'mode=755,size=65536k', mkdir: 'dir' },
+    { source: 'devpts', target: '/dev/pts', fstype: 'devpts', flags: ['nosuid', 'noexec'], data: 'newinstance,ptmxmode=0666,mode=0620,gid=5', mkdir: 'dir' },
+    { source: 'shm', target: '/dev/shm', fstype: 'tmpfs', flags: ['nosuid', 'noexec', 'nodev'], data: `mode=1777,size=${config.shmSize ?? 64 * 1024 * 1024}`, mkdir: 'dir' },
+    { source: 'mqueue', target: '/dev/mqueue', fstype: 'mqueue', flags: ['nosuid', 'noexec', 'nodev'], mkdir: 'dir' },
+    // A sysfs of its own shows its own network devices; without a network namespace of its own, the host's /sys.
+    ownNet
+      ? { source: 'sysfs', target: '/sys', fstype: 'sysfs', flags: ['nosuid', 'noexec', 'nodev', ...sysRo], mkdir: 'dir' }
+      : { source: '/sys', target: '/sys', fstype: '', flags: ['rbind', 'nosuid', 'noexec', 'nodev', ...sysRo], mkdir: 'dir' },
+    bindFile(config.files.hostname, '/etc/hostname'),
+    bindFile(config.files.hosts, '/etc/hosts'),
+    bindFile(config.files.resolvConf, '/etc/resolv.conf'),
+    ...config.mounts.map(userMount),
+  ];
+  const devices: DeviceSpec[] = DEVICES.map((d) => ({ kind: 'bind', path: `/dev/${d}`, hostPath: `/dev/${d}` }));
+  const ownUts = config.namespaces.uts === 'private';
   return {
-    namespaces: create.includes('pid') ? create : create,
-    join,
+    namespaces,
     rootfs:
       config.image.lowerDirs.length > 0
-        ? { target: paths.rootfs, type: 'overlay', lower: config.image.lowerDirs, upper: paths.upper, work: paths.work }
-        : { target: paths.rootfs, type: 'bind' },
+        ? { type: 'overlay', lowerdirs: config.image.lowerDirs, upperdir: paths.upper, workdir: paths.work, target: paths.rootfs }
+        : { type: 'directory', path: paths.rootfs },
+    readonlyRootfs: config.readOnlyRootfs,
     mounts,
+    devices,
     symlinks: [
       { target: '/proc/self/fd', link: '/dev/fd' },
       { target: '/proc/self/fd/0', link: '/dev/stdin' },
@@ -156,22 +179,25 @@ export function buildSpec(config: ContainerConfig, paths: ContainerPaths): Conta
     ],
     maskedPaths: config.privileged ? [] : MASKED_PATHS,
     readonlyPaths: config.privileged ? [] : READONLY_PATHS,
-    readonlyRoot: config.readOnlyRootfs,
-    init: config.init === true,
-    hostname: config.namespaces.uts === 'private' ? config.hostname : undefined,
-    domainname: config.namespaces.uts === 'private' ? config.domainname : undefined,
+    hostname: ownUts ? config.hostname : undefined,
+    domainname: ownUts ? config.domainname : undefined,
     sysctls: config.sysctls,
-    rlimits: config.ulimits,
+    rlimits: config.ulimits.map((u) => ({ type: u.name, soft: u.soft, hard: u.hard })),
     oomScoreAdj: config.oomScoreAdj,
-    capabilities: config.capabilities,
+    capabilities: capabilitySets(capabilityNamesOf(config.capabilities)),
     noNewPrivileges: config.noNewPrivileges,
     user: config.user,
     cwd: config.cwd,
     env: config.env,
     args: config.args,
+    terminal: io.terminal,
+    stdin: io.stdin === true,
+    init: config.init === true,
     logFile: paths.log,
+    logMaxSize: io.log?.maxSize,
+    logMaxFiles: io.log?.maxSize ? (io.log.maxFiles ?? 1) : undefined,
     statusFile: paths.status,
-    pidFile: paths.pidFile,
+    stateDir: paths.runDir,
   };
 }
 
@@ -192,7 +218,7 @@ export class Runtime {
   }
 
   readConfig(id: string): ContainerConfig | undefined {
-    const raw = readJsonFile<ContainerConfig & { capabilities: string }>(this.paths(id).config);
+    const raw = readJsonFile<Omit<ContainerConfig, 'capabilities'> & { capabilities: string }>(this.paths(id).config);
     return raw ? { ...raw, capabilities: BigInt(`0x${raw.capabilities}`) } : undefined;
   }
 
@@ -211,8 +237,7 @@ export class Runtime {
     opts: {
       stdin?: NodeJS.ReadableStream;
       terminal?: { rows: number; cols: number; output: NodeJS.WritableStream };
-      /** Log rotation by the monitor (logging.options max-size / max-file). */
-      log?: { maxSize?: number | undefined; maxFiles?: number | undefined };
+      log?: ContainerIo['log'];
     } = {},
   ): Promise<ContainerState & { consoleDone?: Promise<void>; warnings: string[] }> {
     const p = this.paths(config.id);
@@ -225,10 +250,9 @@ export class Runtime {
       // Limits this host cannot enforce (no swap accounting, no io weight file) come back as warnings.
       const applied = await cgroup.apply(config.resources);
       const warnings = applied.warnings.map((w) => `${w.resource}: ${w.message}`);
-      const tty = opts.terminal ? { rows: opts.terminal.rows, cols: opts.terminal.cols, winsizeFile: path.join(p.runDir, 'winsize') } : undefined;
-      const rotation = opts.log?.maxSize ? { logMaxSize: opts.log.maxSize, logMaxFiles: opts.log.maxFiles ?? 1 } : {};
-      const spec = { ...buildSpec(config, p), ...rotation, stdinFromEngine: opts.stdin !== undefined, tty };
-      const started = await spawnContainer(spec, p.spec, p.shimLog, (pid) => cgroup.addProcess(pid), service);
+      const terminal = opts.terminal ? { rows: opts.terminal.rows, cols: opts.terminal.cols } : undefined;
+      const spec = containerProcessSpec(config, p, { stdin: opts.stdin !== undefined, terminal, log: opts.log });
+      const started = await spawnContainerProcess(spec, { onCreated: (pid) => cgroup.addProcess(pid) }, { attach: opts.terminal !== undefined, service });
       if (opts.stdin && started.stdin) {
         const sink = started.stdin;
         sink.on('error', () => undefined); // the container may exit without reading everything
@@ -244,7 +268,7 @@ export class Runtime {
           source.on('error', () => resolve());
         });
       }
-      const state: ContainerState = { id: config.id, pid: started.pid, monitorPid: started.monitorPid, startedAt: new Date().toISOString() };
+      const state: ContainerState = { id: config.id, pid: started.containerPid, monitorPid: started.monitorPid, startedAt: new Date().toISOString() };
       writeJsonAtomic(p.state, state);
       return consoleDone ? { ...state, consoleDone, warnings } : { ...state, warnings };
     } catch (err) {
@@ -291,7 +315,7 @@ export class Runtime {
     const s = this.state(id);
     if (!s || !this.isRunning(id)) return;
     try {
-      process.kill(s.pid, signal as NodeJS.Signals);
+      process.kill(s.pid, signal);
     } catch {
       // already exited
     }
@@ -314,7 +338,7 @@ export class Runtime {
   resizeTerminal(id: string, rows: number, cols: number): void {
     const s = this.state(id);
     if (!s) return;
-    fs.writeFileSync(path.join(this.paths(id).runDir, 'winsize'), `${rows} ${cols}\n`);
+    fs.writeFileSync(this.paths(id).winsize, `${rows} ${cols}\n`);
     try {
       process.kill(s.monitorPid, 'SIGWINCH');
     } catch {
@@ -322,31 +346,43 @@ export class Runtime {
     }
   }
 
-  async kill(id: string, signal: string): Promise<void> {
-    const s = this.state(id);
-    if (!s || !this.isRunning(id)) throw new TscComposeError('TSC_NOT_RUNNING', `container ${id} is not running`);
-    process.kill(s.pid, signal as NodeJS.Signals);
+  kill(id: string, signal: string): Promise<void> {
+    return new Promise((resolve) => {
+      const s = this.state(id);
+      if (!s || !this.isRunning(id)) throw new TscComposeError('TSC_NOT_RUNNING', `container ${id} is not running`);
+      process.kill(s.pid, signal);
+      resolve();
+    });
   }
 
   async exec(id: string, opts: { args: string[]; env: string[]; cwd: string; user: { uid: number; gid: number }; tty?: boolean }): Promise<number> {
+    const { config, spec } = this.execSpec(id, { ...opts, terminal: opts.tty === true });
+    const result = await execInContainer(spec, { stateDir: this.paths(config.id).runDir, stdio: 'inherit' });
+    return result.exitCode;
+  }
+
+  /** The ExecProcessSpec for a process in the running container `id`: its capabilities, cgroups and PID 1; user, env and cwd default to the container's. */
+  private execSpec(
+    id: string,
+    opts: { args: string[]; env?: string[] | undefined; cwd?: string | undefined; user?: ExecProcessSpec['user'] | undefined; terminal?: boolean },
+  ): { config: ContainerConfig; spec: ExecProcessSpec } {
     const config = this.readConfig(id);
     const s = this.state(id);
     if (!config || !s || !this.isRunning(id)) throw new TscComposeError('TSC_NOT_RUNNING', `container ${config?.name ?? id} is not running`);
-    const cgroup = createCgroupManager({ parent: CGROUP_PARENT, name: id });
-    return execInContainer(
-      {
-        targetPid: s.pid,
-        tty: opts.tty === true,
-        cgroupProcs: cgroup.paths(),
-        capabilities: config.capabilities,
+    return {
+      config,
+      spec: {
+        pid: s.pid,
+        cgroupProcs: createCgroupManager({ parent: CGROUP_PARENT, name: id }).paths(),
+        capabilities: capabilitySets(capabilityNamesOf(config.capabilities)),
         noNewPrivileges: config.noNewPrivileges,
-        user: opts.user,
-        cwd: opts.cwd,
-        env: opts.env,
+        user: opts.user ?? config.user,
+        cwd: opts.cwd ?? config.cwd,
+        env: opts.env ?? config.env,
         args: opts.args,
+        terminal: opts.terminal,
       },
-      path.join(this.paths(id).runDir, `exec-${process.pid}-${Date.now()}`),
-    );
+    };
   }
 
   /** Stops if needed, then removes the cgroup and every file of the container. */
@@ -383,93 +419,16 @@ export class Runtime {
       maxOutputBytes?: number;
     },
   ): Promise<{ exitCode: number; output: string; timedOut: boolean; truncated: boolean }> {
-    const config = this.readConfig(id);
-    const s = this.state(id);
-    if (!config || !s || !this.isRunning(id)) throw new TscComposeError('TSC_NOT_RUNNING', `container ${config?.name ?? id} is not running`);
+    const { spec } = this.execSpec(id, { args: opts.args, env: opts.env, cwd: opts.cwd, user: opts.user });
     if (opts.args.length === 0) throw new TscComposeError('TSC_EXEC_NO_COMMAND', 'no command to run');
-    const executor = executorCommand();
-    if (executor.kind === 'node') throw new TscComposeError('TSC_EXECUTOR_LIMIT', 'exec needs the C shim (install a C compiler and run `npm ci`)');
-    const specFile = path.join(this.paths(id).runDir, `exec-${process.pid}-${Math.random().toString(16).slice(2, 10)}`);
-    const spec = encodeExecSpec({
-      targetPid: s.pid,
-      cgroupProcs: createCgroupManager({ parent: CGROUP_PARENT, name: id }).paths(),
-      capabilities: config.capabilities,
-      noNewPrivileges: config.noNewPrivileges,
-      user: opts.user ?? config.user,
-      cwd: opts.cwd ?? config.cwd,
-      env: opts.env ?? config.env,
-      args: opts.args,
+    const result = await execInContainer(spec, {
+      stateDir: this.paths(id).runDir,
+      stdio: 'merged',
+      maxOutputBytes: opts.maxOutputBytes ?? 1024 * 1024,
+      timeoutMs: opts.timeoutMs,
+      signal: opts.signal,
     });
-    fs.writeFileSync(specFile, spec, { mode: 0o600 });
-    const limit = opts.maxOutputBytes ?? 1024 * 1024;
-    try {
-      const child = spawn(executor.file, ['exec', specFile], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
-      const control = child.stdio[3] as Readable;
-      const streams = [child.stdout as Readable, child.stderr as Readable, control];
-      const closed = Promise.all(streams.map((stream) => new Promise<void>((resolve) => stream.on('close', () => resolve()))));
-      const chunks: Buffer[] = [];
-      let kept = 0;
-      let truncated = false;
-      const keep = (chunk: Buffer): void => {
-        const room = limit - kept;
-        if (chunk.length > room) truncated = true;
-        if (room <= 0) return;
-        const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
-        chunks.push(part);
-        kept += part.length;
-      };
-      child.stdout?.on('data', keep);
-      child.stderr?.on('data', keep);
-      let replies = '';
-      let processPid: number | undefined;
-      control.setEncoding('utf8');
-      control.on('data', (text: string) => {
-        replies += text;
-        const started = /^started (\d+)$/m.exec(replies);
-        if (started) processPid = Number(started[1]);
-      });
-      let timedOut = false;
-      let exited = false;
-      const kill = (): void => {
-        if (exited) return;
-        // The process itself: the shim's death signal does not survive the process changing its uid.
-        if (processPid !== undefined) {
-          try {
-            process.kill(processPid, 'SIGKILL');
-          } catch {
-            // already gone
-          }
-        }
-        child.kill('SIGKILL');
-      };
-      const timer = setTimeout(() => {
-        timedOut = true;
-        kill();
-      }, opts.timeoutMs);
-      opts.signal?.addEventListener('abort', kill, { once: true });
-      if (opts.signal?.aborted) kill();
-      const status = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-        child.once('error', (err) => reject(new TscComposeError('TSC_SHIM', `cannot run the container executor ${executor.file}: ${err.message}`, { cause: err })));
-        child.once('exit', (code, sig) => resolve({ code, signal: sig }));
-      }).finally(() => {
-        exited = true;
-        clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', kill);
-      });
-      // A background process the command started may hold the pipes open: it is not waited for.
-      let grace: NodeJS.Timeout | undefined;
-      await Promise.race([closed, new Promise<void>((resolve) => (grace = setTimeout(resolve, 200)))]);
-      clearTimeout(grace);
-      for (const stream of streams) stream.destroy();
-      const parsed = replies.split('\n').filter(Boolean).map((line) => parseShimReply(line));
-      const failure = parsed.find((r) => r?.kind === 'error');
-      if (failure?.kind === 'error') throw startFailure(failure);
-      if (parsed.some((r) => r === undefined)) throw protocolError(`unexpected answer from the shim: ${replies.trim()}`);
-      const exitCode = status.code ?? 128 + (status.signal ? (os.constants.signals[status.signal] ?? 0) : 0);
-      return { exitCode, output: Buffer.concat(chunks).toString('utf8'), timedOut, truncated };
-    } finally {
-      fs.rmSync(specFile, { force: true });
-    }
+    return { exitCode: result.exitCode, output: result.stdout.toString('utf8'), timedOut: result.timedOut, truncated: result.truncated };
   }
 }
 

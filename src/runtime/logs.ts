@@ -1,8 +1,14 @@
 /** Reading a container's log file: whole, or followed until the container exits. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as fs from 'node:fs';
-import { parseLogLine } from './process/shim.js';
-import type { LogRecord } from './process/shim.js';
+import { parseLogRecord } from './process/logs.js';
+
+export interface LogRecord {
+  time: string;
+  stream: 'stdout' | 'stderr';
+  partial: boolean;
+  text: string;
+}
 
 /** Calls `onRecord` for every record, new ones as they come, until `done()` says the writer finished. */
 export async function followLog(file: string, done: () => boolean, onRecord: (r: LogRecord) => void, pollMs = 15): Promise<void> {
@@ -25,8 +31,8 @@ export async function followLog(file: string, done: () => boolean, onRecord: (r:
       const lines = text.split('\n');
       carry = lines.pop() ?? '';
       for (const line of lines) {
-        const record = parseLogLine(line);
-        if (record) onRecord(record);
+        const entry = parseLogRecord(line);
+        if (entry) onRecord({ time: entry.time, stream: entry.stream, partial: entry.partial, text: entry.line });
       }
     } finally {
       fs.closeSync(fd);

@@ -138,8 +138,3 @@ export function listContainerProcesses(pids: number[]): TopTable {
   }
   return { headers: [...TOP_HEADERS], rows };
 }
-
-/** `docker top` for a container: the pids of its cgroup (CgroupManager.pids()), then their rows. */
-export async function containerTop(cgroup: { pids(): Promise<number[]> }): Promise<TopTable> {
-  return listContainerProcesses(await cgroup.pids());
-}

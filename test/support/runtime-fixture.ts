@@ -23,6 +23,44 @@ export interface RuntimeFixture {
   cleanup(): Promise<void>;
 }
 
+/**
+ * A busybox container's configuration as the engine would make it (Docker's
+ * capabilities, private namespaces, root in /), its /etc files written under
+ * `root`/etc/`id`.
+ */
+export function busyboxConfig(root: string, id: string, image: ContainerConfig['image'], args: string[], overrides: Partial<ContainerConfig> = {}): ContainerConfig {
+  const etc = path.join(root, 'etc', id);
+  fs.mkdirSync(etc, { recursive: true });
+  const files = { hosts: path.join(etc, 'hosts'), hostname: path.join(etc, 'hostname'), resolvConf: path.join(etc, 'resolv.conf') };
+  fs.writeFileSync(files.hosts, '127.0.0.1\tlocalhost\n');
+  fs.writeFileSync(files.hostname, 'box\n');
+  fs.writeFileSync(files.resolvConf, 'nameserver 127.0.0.1\n');
+  return {
+    id,
+    name: `test-${id}`,
+    labels: {},
+    image,
+    args,
+    env: ['PATH=/bin:/sbin:/usr/bin', 'HOME=/root'],
+    cwd: '/',
+    user: { uid: 0, gid: 0, additionalGids: [] },
+    hostname: 'box',
+    mounts: [],
+    readOnlyRootfs: false,
+    namespaces: { net: 'private', pid: 'private', ipc: 'private', uts: 'private' },
+    resources: {},
+    capabilities: capabilityMask({ held: heldCapabilities() }),
+    noNewPrivileges: true,
+    ulimits: [],
+    sysctls: {},
+    privileged: false,
+    stopSignal: 'SIGTERM',
+    stopTimeoutMs: 2000,
+    files,
+    ...overrides,
+  };
+}
+
 export async function runtimeFixture(): Promise<RuntimeFixture> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-rt-'));
   const layout = stateLayout({ dataRoot: root, runRoot: path.join(root, 'run') });
@@ -40,36 +78,7 @@ export async function runtimeFixture(): Promise<RuntimeFixture> {
     config(args, overrides = {}) {
       const id = `t${randomBytes(6).toString('hex')}`;
       made.push(id);
-      const etc = path.join(root, 'etc', id);
-      fs.mkdirSync(etc, { recursive: true });
-      const files = { hosts: path.join(etc, 'hosts'), hostname: path.join(etc, 'hostname'), resolvConf: path.join(etc, 'resolv.conf') };
-      fs.writeFileSync(files.hosts, '127.0.0.1\tlocalhost\n');
-      fs.writeFileSync(files.hostname, 'box\n');
-      fs.writeFileSync(files.resolvConf, 'nameserver 127.0.0.1\n');
-      const config: ContainerConfig = {
-        id,
-        name: `test-${id}`,
-        labels: {},
-        image: { reference: busybox.reference, lowerDirs: images.lowerDirs(busybox) },
-        args,
-        env: ['PATH=/bin:/sbin:/usr/bin', 'HOME=/root'],
-        cwd: '/',
-        user: { uid: 0, gid: 0, additionalGids: [] },
-        hostname: 'box',
-        mounts: [],
-        readOnlyRootfs: false,
-        namespaces: { net: 'private', pid: 'private', ipc: 'private', uts: 'private' },
-        resources: {},
-        capabilities: capabilityMask({ held: heldCapabilities() }),
-        noNewPrivileges: true,
-        ulimits: [],
-        sysctls: {},
-        privileged: false,
-        stopSignal: 'SIGTERM',
-        stopTimeoutMs: 2000,
-        files,
-        ...overrides,
-      };
+      const config = busyboxConfig(root, id, { reference: busybox.reference, lowerDirs: images.lowerDirs(busybox) }, args, overrides);
       runtime.create(config);
       return config;
     },

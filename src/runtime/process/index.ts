@@ -1,12 +1,15 @@
-/** The container process boundary: the spec, starting and exec'ing through the shim, and what the monitor leaves on disk. */
-export * from './spec.js';
+/**
+ * The container process boundary: the contract (ProcessSpec, ExecProcessSpec),
+ * starting and exec'ing through the shim, and what the monitor leaves on disk.
+ * The directives the executors read are lowering.ts's business alone.
+ */
+export * from './contract.js';
+export * from './capabilities.js';
 export { spawnContainerProcess } from './spawn.js';
 export type { ContainerProcess, SpawnHooks, SpawnOptions } from './spawn.js';
 export { execInContainer } from './exec.js';
-export type { ExecOptions, ExecResult } from './exec.js';
-export { readExitStatus, parseExitStatus, readPidFile, waitForExit } from './status.js';
+export { readExitStatus, readPidFile, waitForExit } from './status.js';
 export type { ExitStatus } from './status.js';
-export { readLogs, parseLogRecord, formatLogRecord, logTime } from './logs.js';
-export type { LogEntry, LogStream, ReadLogsOptions } from './logs.js';
-export { ContainerStartError, ContainerCommandError, parseShimReply } from './protocol.js';
-export type { ShimReply } from './protocol.js';
+export { readLogs } from './logs.js';
+export type { LogEntry } from './logs.js';
+export { ContainerStartError, ContainerCommandError } from './protocol.js';

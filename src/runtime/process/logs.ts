@@ -103,23 +103,6 @@ export function rotatedIndex(logFile: string, name: string): number | undefined 
   return /^[1-9]\d*$/.test(rest) ? Number(rest) : undefined;
 }
 
-/** The rotated files of a log that exist now, oldest first (highest index first), then the log itself if it exists. */
-export function logFiles(logFile: string): string[] {
-  const dir = logFile.slice(0, logFile.lastIndexOf('/')) || '/';
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    names = [];
-  }
-  const rotated = names
-    .map((n) => ({ n, i: rotatedIndex(logFile, n) }))
-    .filter((x): x is { n: string; i: number } => x.i !== undefined)
-    .sort((a, b) => b.i - a.i)
-    .map((x) => `${dir}/${x.n}`);
-  return fs.existsSync(logFile) ? [...rotated, logFile] : rotated;
-}
-
 interface OpenLog {
   fd: number;
   ino: number;

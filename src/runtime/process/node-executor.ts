@@ -12,11 +12,11 @@ import * as os from 'node:os';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { libc } from '../../sys/container-init.js';
-import { O } from '../../sys/constants.js';
+import { CLONE, MS, O } from '../../sys/constants.js';
 import { SyscallError } from '../../errors/index.js';
+import type { NamespaceKind } from './contract.js';
 
-const CLONE = { mnt: 0x00020000, uts: 0x04000000, ipc: 0x08000000, net: 0x40000000, pid: 0x20000000, cgroup: 0x02000000 } as const;
-const MS = { RDONLY: 0x1, NOSUID: 0x2, NODEV: 0x4, NOEXEC: 0x8, REMOUNT: 0x20, BIND: 0x1000, REC: 0x4000, PRIVATE: 0x40000, SLAVE: 0x80000, SHARED: 0x100000 };
+const NAMESPACE_FLAGS: Record<NamespaceKind, number> = { mnt: CLONE.NEWNS, uts: CLONE.NEWUTS, ipc: CLONE.NEWIPC, net: CLONE.NEWNET, pid: CLONE.NEWPID, cgroup: CLONE.NEWCGROUP };
 const PROPAGATION = MS.SHARED | MS.SLAVE | MS.PRIVATE;
 const PER_MOUNT = MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC;
 const RLIMITS: Record<string, number> = { cpu: 0, fsize: 1, data: 2, stack: 3, core: 4, rss: 5, nproc: 6, nofile: 7, memlock: 8, as: 9, locks: 10, sigpending: 11, msgqueue: 12, nice: 13, rtprio: 14, rttime: 15 };
@@ -105,9 +105,9 @@ function init(specFile: string): void {
     const all = (name: string): Directive[] => spec.filter((d) => d.name === name);
     const one = (name: string): Directive | undefined => spec.find((d) => d.name === name);
     let flags = 0;
-    for (const d of all('ns')) if (d.args[0] !== 'pid') flags |= CLONE[d.args[0] as keyof typeof CLONE];
+    for (const d of all('ns')) if (d.args[0] !== 'pid') flags |= NAMESPACE_FLAGS[d.args[0] as NamespaceKind];
     step('unshare', () => libc.unshare(flags));
-    if (flags & CLONE.net) step('loopback', () => libc.loopbackUp());
+    if (flags & CLONE.NEWNET) step('loopback', () => libc.loopbackUp());
     step('mount', () => libc.mount(null, '/', null, MS.REC | MS.SLAVE, null));
     const rootfs = one('rootfs');
     if (!rootfs) throw new StepError('spec', 22, 'no rootfs');
@@ -250,7 +250,7 @@ function run(specFile: string): void {
     process.stdout.write(`error setns ${e.errno ?? 0} ${e.message}\n`);
     process.exit(1);
   }
-  if (spec.some((d) => d.name === 'ns' && d.args[0] === 'pid')) libc.unshare(CLONE.pid);
+  if (spec.some((d) => d.name === 'ns' && d.args[0] === 'pid')) libc.unshare(CLONE.NEWPID);
   const self = fileURLToPath(import.meta.url);
   const child = spawn(process.execPath, [self, 'init', specFile], { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] });
   const goPipe = child.stdio[3] as NodeJS.WritableStream;

@@ -1,8 +1,8 @@
 /**
- * Starting a container process: write the directives, spawn the executor in
- * its own session (so it outlives us as the container's monitor), let the
- * caller place PID 1 in its cgroups while it waits, release it, and learn
- * whether execve worked.
+ * Starting a container process: lower the spec to directives, write them,
+ * spawn the executor in its own session (so it outlives us as the
+ * container's monitor), let the caller place PID 1 in its cgroups while it
+ * waits, release it, and learn whether execve worked.
  *
  * The executor's fds: 0 carries "go", 1 the replies (protocol.ts), 2 goes to
  * the shim log; 3 is the container's stdin (or the terminal's input) and 4
@@ -14,8 +14,10 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess, StdioOptions } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { TscComposeError } from '../../errors/index.js';
-import type { ContainerSpec, ProcessSpec } from './spec.js';
-import { encodeContainerSpec, lowerProcessSpec, stateFiles } from './spec.js';
+import type { ProcessSpec } from './contract.js';
+import { stateFiles } from './contract.js';
+import { CONSOLE_FD, STDIN_FD, encodeContainerDirectives, lowerProcessSpec } from './lowering.js';
+import type { ContainerDirectives } from './lowering.js';
 import { parseShimReply, protocolError, startFailure } from './protocol.js';
 import type { ShimReply } from './protocol.js';
 import { executorCommand } from './shim.js';
@@ -44,13 +46,6 @@ export interface ContainerProcess {
   console?: Readable | undefined;
   /** Resolves once the monitor has exited (it writes the status first). Polls while waiting, so it keeps Node alive only while awaited. */
   waitMonitorExit(): Promise<void>;
-}
-
-interface DirectiveStart {
-  specFile: string;
-  shimLog: string;
-  onCreated?: ((pid: number) => Promise<void> | void) | undefined;
-  service?: string | undefined;
 }
 
 /** Reads the executor's reply lines one at a time. */
@@ -89,12 +84,12 @@ function replyReader(child: ChildProcess): { next(): Promise<string | undefined>
 }
 
 /** What the koffi-only executor does not carry out (it would start the container without it). */
-function nodeExecutorGaps(spec: ContainerSpec): string[] {
+function nodeExecutorGaps(spec: ContainerDirectives): string[] {
   const gaps: string[] = [];
-  if (spec.tty || spec.stdinFromEngine) gaps.push('terminals and attached stdin');
-  if ((spec.devices ?? []).length > 0) gaps.push('device nodes made with mknod');
-  const c = spec.capabilitySets;
-  if (c && (c.effective !== c.bounding || c.permitted !== c.bounding || c.inheritable !== 0n || c.ambient !== 0n)) gaps.push('separate capability sets');
+  if (spec.tty || spec.stdinFd !== undefined) gaps.push('terminals and attached stdin');
+  if (spec.devices.length > 0) gaps.push('device nodes made with mknod');
+  const c = spec.capabilities;
+  if (c.effective !== c.bounding || c.permitted !== c.bounding || c.inheritable !== 0n || c.ambient !== 0n) gaps.push('separate capability sets');
   if (spec.rootfsPropagation !== undefined) gaps.push('a root propagation other than rslave');
   return gaps;
 }
@@ -116,28 +111,35 @@ function shimLogTail(file: string): string {
 }
 
 /**
- * Starts a container from directives (the level both executors read). Used by
- * spawnContainerProcess and by the directive-level `spawnContainer`.
+ * Starts the container process a ProcessSpec describes; resolves once the
+ * command is running (execve succeeded), or rejects with a
+ * ContainerStartError / ContainerCommandError naming the step, errno and
+ * argument (TSC_SPEC_INVALID for a spec that fails validation), with nothing
+ * left running. The directives go to `<stateDir>/spec`, the executor's own
+ * diagnostics to `<stateDir>/shim.log`.
  */
-export async function startFromDirectives(spec: ContainerSpec, opts: DirectiveStart): Promise<ContainerProcess & { child: ChildProcess }> {
-  const service = opts.service;
+export async function spawnContainerProcess(spec: ProcessSpec, hooks: SpawnHooks = {}, options: SpawnOptions = {}): Promise<ContainerProcess> {
+  const directives = lowerProcessSpec(spec, options.attach === true);
+  const service = options.service;
+  const files = stateFiles(spec.stateDir);
   const executor = executorCommand();
-  const wantsStdin = spec.stdinFromEngine === true || (spec.tty !== undefined && (spec.console?.input ?? 3) === 3);
-  const wantsConsole = spec.tty !== undefined && (spec.console?.output ?? 4) === 4;
+  const wantsStdin = directives.stdinFd === STDIN_FD || directives.tty?.input === STDIN_FD;
+  const wantsConsole = directives.tty?.output === CONSOLE_FD;
   if (executor.kind === 'node') {
-    const missing = nodeExecutorGaps(spec);
+    const missing = nodeExecutorGaps(directives);
     if (missing.length > 0) {
       throw new TscComposeError('TSC_EXECUTOR_LIMIT', `${missing.join(', ')} need the C shim (install a C compiler and run \`npm ci\`)`, { service });
     }
   }
-  fs.writeFileSync(opts.specFile, encodeContainerSpec(spec), { mode: 0o600 });
-  const errFd = fs.openSync(opts.shimLog, 'a', 0o600);
+  fs.mkdirSync(spec.stateDir, { recursive: true, mode: 0o700 });
+  fs.writeFileSync(files.spec, encodeContainerDirectives(directives), { mode: 0o600 });
+  const errFd = fs.openSync(files.shimLog, 'a', 0o600);
   const stdio: StdioOptions = ['pipe', 'pipe', errFd];
   if (wantsStdin || wantsConsole) stdio.push(wantsStdin ? 'pipe' : 'ignore');
   if (wantsConsole) stdio.push('pipe');
   let child: ChildProcess;
   try {
-    child = spawn(executor.file, [...executor.prefix, 'run', opts.specFile], { detached: true, stdio });
+    child = spawn(executor.file, [...executor.prefix, 'run', files.spec], { detached: true, stdio });
   } finally {
     fs.closeSync(errFd);
   }
@@ -154,7 +156,7 @@ export async function startFromDirectives(spec: ContainerSpec, opts: DirectiveSt
     const line = await Promise.race([replies.next(), spawnError]);
     if (line === undefined) {
       await exited;
-      throw protocolError(`the container executor exited before the container started (see ${opts.shimLog}${shimLogTail(opts.shimLog)})`, service);
+      throw protocolError(`the container executor exited before the container started (see ${files.shimLog}${shimLogTail(files.shimLog)})`, service);
     }
     const reply = parseShimReply(line);
     if (!reply) throw protocolError(`unexpected answer from the container executor: ${line}`, service);
@@ -167,13 +169,13 @@ export async function startFromDirectives(spec: ContainerSpec, opts: DirectiveSt
     return reply as Extract<ShimReply, { kind: K }>;
   };
   // Without a hook there is nothing to wait for: "go" goes with the spawn, saving a round trip.
-  let released = opts.onCreated === undefined;
+  let released = hooks.onCreated === undefined;
   if (released) control.end('go\n');
   try {
     const created = await expect('pid');
     if (!released) {
       try {
-        await opts.onCreated?.(created.pid);
+        await hooks.onCreated?.(created.pid);
       } catch (err) {
         control.end(); // EOF instead of "go": the shim kills PID 1 and exits
         await exited;
@@ -191,7 +193,6 @@ export async function startFromDirectives(spec: ContainerSpec, opts: DirectiveSt
       stdin: wantsStdin ? (child.stdio[3] as Writable) : undefined,
       console: wantsConsole ? (child.stdio[4] as Readable) : undefined,
       waitMonitorExit: () => untilGone(monitorPid, exited),
-      child,
     };
   } catch (err) {
     if (!released) control.destroy();
@@ -203,23 +204,3 @@ export async function startFromDirectives(spec: ContainerSpec, opts: DirectiveSt
   }
 }
 
-/**
- * Starts the container process a ProcessSpec describes; resolves once the
- * command is running (execve succeeded), or rejects with a
- * ContainerStartError / ContainerCommandError naming the step, errno and
- * argument, with nothing left running. The spec goes to `<stateDir>/spec`,
- * the executor's own diagnostics to `<stateDir>/shim.log`.
- */
-export async function spawnContainerProcess(spec: ProcessSpec, hooks: SpawnHooks = {}, options: SpawnOptions = {}): Promise<ContainerProcess> {
-  const directives = lowerProcessSpec(spec, { input: spec.stdin ? 3 : -1, output: options.attach ? 4 : -1 });
-  fs.mkdirSync(spec.stateDir, { recursive: true, mode: 0o700 });
-  const files = stateFiles(spec.stateDir);
-  const started = await startFromDirectives(directives, {
-    specFile: files.spec,
-    shimLog: files.shimLog,
-    onCreated: hooks.onCreated ? (pid) => hooks.onCreated!(pid) : undefined,
-    service: options.service,
-  });
-  const { child: _child, ...process } = started;
-  return process;
-}

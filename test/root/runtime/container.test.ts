@@ -108,6 +108,8 @@ describe(`containers (${executor} executor)`, () => {
     for (let i = 0; i < 50 && !fs.existsSync(path.join(fx.runtime.paths(config.id).upper, 'tmp/seen')); i++) await sleep(20);
     const code = await fx.runtime.exec(config.id, { args: ['sh', '-c', 'test "$(cat /tmp/seen)" = marker && ps | grep -q "sleep 60" && exit 7'], env: ['PATH=/bin'], cwd: '/', user: { uid: 0, gid: 0 } });
     assert.equal(code, 7);
+    // As docker exec: a command that cannot start is exit status 127, the shim saying why on the stderr we share.
+    assert.equal(await fx.runtime.exec(config.id, { args: ['no-such-command'], env: ['PATH=/bin'], cwd: '/', user: { uid: 0, gid: 0 } }), 127);
     const t0 = Date.now();
     await fx.runtime.stop(config.id, 'SIGTERM', 300); // sh as PID 1 ignores SIGTERM
     assert.ok(Date.now() - t0 < 5000);

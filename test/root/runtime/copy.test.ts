@@ -215,14 +215,14 @@ describe('docker cp', () => {
       'sh',
       '-c',
       // a whiteout for a file and a directory of the lower layer, and an opaque directory
-      `${SETUP}; ${plantEvil()}; rm /bin/cat; rm -rf /var/log; rm -rf /etc && mkdir /etc && echo only > /etc/only`,
+      `${SETUP}; ${plantEvil()}; rm /bin/cat; rm -rf /var/log; rm -rf /usr/sbin && mkdir /usr/sbin && echo only > /usr/sbin/only`,
     ]);
     const started = await fx.start(spec);
     const status = await waitForExit(spec.statusFile, { monitorPid: started.monitorPid, timeoutMs: 20_000 });
     assert.equal(status?.exitCode, 0);
     await started.waitMonitorExit();
     assert.equal(spec.rootfs.type, 'overlay');
-    const rootfs = spec.rootfs as Extract<ProcessSpec['rootfs'], { type: 'overlay' }>;
+    const rootfs = spec.rootfs;
     const lower = rootfs.lowerdirs[0] as string;
     const upper = rootfs.upperdir;
     const lowerBefore = snapshot(lower);
@@ -235,8 +235,8 @@ describe('docker cp', () => {
     expectFailure(() => copyFromContainer(stopped, '/var/log', path.join(out, 'log')), 'TSC_CP_NOT_FOUND');
     copyFromContainer(stopped, '/bin/sh', path.join(out, 'sh'));
     assert.equal(fs.readlinkSync(path.join(out, 'sh')), '/bin/busybox');
-    copyFromContainer(stopped, '/etc/.', path.join(out, 'etc'));
-    assert.deepEqual(fs.readdirSync(path.join(out, 'etc')), ['only']);
+    copyFromContainer(stopped, '/usr/sbin/.', path.join(out, 'sbin'));
+    assert.deepEqual(fs.readdirSync(path.join(out, 'sbin')), ['only']);
     copyFromContainer(stopped, '/bin', path.join(out, 'bin'));
     assert.ok(fs.existsSync(path.join(out, 'bin', 'busybox')) && !fs.existsSync(path.join(out, 'bin', 'cat')));
     checkCopiesOut(stopped, 'stopped');
@@ -254,14 +254,15 @@ describe('docker cp', () => {
     assert.equal(hostState(), hostSnapshot, 'the host paths are untouched');
 
     // The kernel's overlay shows what the copies made.
-    const again = fx.spec(['sh', '-c', `busybox cat /bin/cat /usr/bin/added /etc/passwd; ls /var/log; ls /etc; ls ${hostMirror}; busybox cat /data/sub/n.txt`], { rootfs: spec.rootfs });
+    // The same layers started again, as a restart does.
+    const again = { ...fx.spec(['sh', '-c', `busybox cat /bin/cat /usr/bin/added /etc/passwd; ls /var/log; ls /usr/sbin; ls ${hostMirror}; busybox cat /data/sub/n.txt`]), rootfs: spec.rootfs };
     const run = await fx.start(again);
     await waitForExit(again.statusFile, { monitorPid: run.monitorPid, timeoutMs: 20_000 });
     await run.waitMonitorExit();
     const text = (await fx.logs(again)).map((e) => e.line).join('\n');
     assert.equal(
       text,
-      ['from host', 'from host', 'from host', 'f.txt', 'inner', 'ln', 'only', 'passwd', 'planted', 'nested'].join('\n'),
+      ['from host', 'from host', 'from host', 'f.txt', 'inner', 'ln', 'only', 'planted', 'nested'].join('\n'),
     );
   });
 });

@@ -11,9 +11,10 @@ import * as fs from 'node:fs';
 import { processFixture } from '../../support/process-fixture.js';
 import type { ProcessFixture } from '../../support/process-fixture.js';
 import { waitForExit } from '../../../src/runtime/process/index.js';
-import { logFiles, parseLogRecord, readLogs } from '../../../src/runtime/process/logs.js';
+import { parseLogRecord, readLogs } from '../../../src/runtime/process/logs.js';
+import { logFiles } from '../../support/log-files.js';
 import type { LogEntry, ReadLogsOptions } from '../../../src/runtime/process/logs.js';
-import type { ProcessSpec } from '../../../src/runtime/process/spec.js';
+import type { ProcessSpec } from '../../../src/runtime/process/contract.js';
 import { runtimeFixture } from '../../support/runtime-fixture.js';
 
 let fx: ProcessFixture;
@@ -50,7 +51,7 @@ describe('log rotation in the monitor', () => {
 
   it('rotates by size, keeps at most max-file files, never splits a record; readLogs reads across files', async () => {
     const maxSize = 4096;
-    const spec = fx.spec(printer(2000), { logMaxSize: maxSize, logMaxFiles: 3 });
+    const spec = fx.spec(printer(2000), {}, { log: { maxSize, maxFiles: 3 } });
     await runToExit(spec);
     const files = logFiles(spec.logFile);
     assert.deepEqual(files, [`${spec.logFile}.2`, `${spec.logFile}.1`, spec.logFile]);
@@ -89,7 +90,7 @@ describe('log rotation in the monitor', () => {
   });
 
   it('one file kept: the full file is replaced, never grown past the limit', async () => {
-    const spec = fx.spec(printer(500), { logMaxSize: 2048 });
+    const spec = fx.spec(printer(500), {}, { log: { maxSize: 2048 } });
     await runToExit(spec);
     assert.deepEqual(logFiles(spec.logFile), [spec.logFile]);
     assert.ok(fs.statSync(spec.logFile).size <= 2048);
@@ -99,7 +100,7 @@ describe('log rotation in the monitor', () => {
 
   it('a follower started before the container reads every line through many rotations', async () => {
     // A follower polls: it keeps up as long as fewer than max-file rotations happen between two looks (as Docker's).
-    const spec = fx.spec(printer(3000, 20), { logMaxSize: 4096, logMaxFiles: 8 });
+    const spec = fx.spec(printer(3000, 20), {}, { log: { maxSize: 4096, maxFiles: 8 } });
     const seen: LogEntry[] = [];
     const following = (async () => {
       for await (const e of readLogs(spec.logFile, { follow: true, statusFile: spec.statusFile, pollMs: 2 })) seen.push(e);
@@ -111,7 +112,7 @@ describe('log rotation in the monitor', () => {
   });
 
   it('a container restarted onto the same log appends to it; a record torn by a killed monitor is ended first', async () => {
-    const first = fx.spec(['sh', '-c', 'echo one; echo two'], { logMaxSize: 1 << 20, logMaxFiles: 2 });
+    const first = fx.spec(['sh', '-c', 'echo one; echo two'], {}, { log: { maxSize: 1 << 20, maxFiles: 2 } });
     await runToExit(first);
     fs.appendFileSync(first.logFile, '2026-11-22T10:00:00.000000000Z stdout F torn');
     const seen: string[] = [];
@@ -119,7 +120,8 @@ describe('log rotation in the monitor', () => {
     const following = (async () => {
       for await (const e of readLogs(first.logFile, { follow: true, until: () => stop, pollMs: 5 })) seen.push(e.line);
     })();
-    const second = fx.spec(['sh', '-c', 'echo three; echo four'], { logFile: first.logFile, logMaxSize: 1 << 20, logMaxFiles: 2 });
+    // The same log, as a restarted container has.
+    const second = { ...fx.spec(['sh', '-c', 'echo three; echo four'], {}, { log: { maxSize: 1 << 20, maxFiles: 2 } }), logFile: first.logFile };
     await runToExit(second);
     await sleep(50);
     stop = true;

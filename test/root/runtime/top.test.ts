@@ -4,7 +4,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { runtimeFixture } from '../../support/runtime-fixture.js';
 import type { RuntimeFixture } from '../../support/runtime-fixture.js';
-import { TOP_HEADERS, containerTop, listContainerProcesses } from '../../../src/runtime/top.js';
+import { TOP_HEADERS, listContainerProcesses } from '../../../src/runtime/top.js';
 
 let fx: RuntimeFixture;
 
@@ -21,10 +21,10 @@ describe('top', () => {
     const state = await fx.runtime.start(config);
     try {
       // Both sleeps are forked once `ready` is printed... or shortly after: wait until the cgroup has three processes.
-      let table = await containerTop(fx.runtime.cgroup(config.id));
+      let table = listContainerProcesses(await fx.runtime.cgroup(config.id).pids());
       for (let i = 0; i < 200 && table.rows.length < 3; i++) {
         await sleep(10);
-        table = await containerTop(fx.runtime.cgroup(config.id));
+        table = listContainerProcesses(await fx.runtime.cgroup(config.id).pids());
       }
       assert.deepEqual(table.headers, TOP_HEADERS);
       assert.equal(table.rows.length, 3, JSON.stringify(table.rows));
@@ -50,6 +50,6 @@ describe('top', () => {
     }
     // Gone processes are left out, not errors.
     assert.deepEqual(listContainerProcesses([state.pid]).rows, []);
-    assert.deepEqual((await containerTop(fx.runtime.cgroup(config.id))).rows, []);
+    assert.deepEqual((listContainerProcesses(await fx.runtime.cgroup(config.id).pids())).rows, []);
   });
 });

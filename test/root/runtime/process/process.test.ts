@@ -1,4 +1,8 @@
-/** The container process boundary against the real kernel: the shim's in-container steps, its monitor, exec and init. */
+/**
+ * The container process boundary against the real kernel, with the specs the
+ * runtime builds for its containers: the shim's in-container steps, its
+ * monitor, exec and init.
+ */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isLiveProcess } from '../../../../src/sys/process.js';
 import { describe, it, before, after } from 'node:test';
@@ -7,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { makeBusyboxRootfs } from '../../../support/busybox.js';
 import { processFixture, textOf } from '../../../support/process-fixture.js';
 import type { ProcessFixture } from '../../../support/process-fixture.js';
 import {
@@ -16,9 +21,10 @@ import {
   readExitStatus,
   readLogs,
   readPidFile,
+  stateFiles,
   waitForExit,
 } from '../../../../src/runtime/process/index.js';
-import type { LogEntry, ProcessSpec } from '../../../../src/runtime/process/index.js';
+import type { ExecProcessSpec, LogEntry } from '../../../../src/runtime/process/index.js';
 
 let fx: ProcessFixture;
 
@@ -40,7 +46,7 @@ function processesMentioning(text: string): number[] {
   return found;
 }
 
-function execSpec(pid: number, args: string[]) {
+function execSpec(pid: number, args: string[]): ExecProcessSpec {
   return {
     pid,
     cgroupProcs: [],
@@ -86,7 +92,7 @@ describe('container process boundary', () => {
     assert.match(r.stdout, /hostname=1/);
   });
 
-  it('device nodes, masked and read-only /proc paths', async () => {
+  it('the device nodes, masked and read-only /proc paths', async () => {
     const masked = ['/proc/kcore', '/proc/keys', '/proc/timer_list'].filter((p) => fs.existsSync(p));
     const r = await fx.run(['sh', '-c', `stat -c '%F %t:%T %a' /dev/null /dev/zero /dev/urandom; echo x > /dev/null && echo null-ok; for f in ${masked.join(' ')}; do wc -c < $f; done; echo 1 > /proc/sys/kernel/domainname; echo sysctl=$?`]);
     assert.equal(r.status.exitCode, 0, r.stderr);
@@ -108,7 +114,7 @@ describe('container process boundary', () => {
     const started = await fx.start(spec);
     assert.ok(isLiveProcess(started.containerPid));
     assert.equal(readExitStatus(spec.statusFile), undefined, 'no status while it runs');
-    assert.deepEqual(readPidFile(path.join(spec.stateDir, 'pid')), { containerPid: started.containerPid, monitorPid: started.monitorPid });
+    assert.deepEqual(readPidFile(stateFiles(spec.stateDir).pid), { containerPid: started.containerPid, monitorPid: started.monitorPid });
     process.kill(started.containerPid, 'SIGKILL');
     const status = await waitForExit(spec.statusFile, { monitorPid: started.monitorPid, timeoutMs: 10_000 });
     assert.equal(status?.exitCode, 137);
@@ -220,6 +226,28 @@ console.log(JSON.stringify({ containerPid: started.containerPid, monitorPid: sta
     await waitForExit(spec.statusFile, { monitorPid: started.monitorPid, timeoutMs: 10_000 });
   });
 
+  it('exec with stderr merged into stdout, a byte limit, and a timeout that kills the process', async () => {
+    const spec = fx.spec(['sleep', '60']);
+    const started = await fx.start(spec);
+    try {
+      const merged = await execInContainer(execSpec(started.containerPid, ['sh', '-c', 'echo out; echo err >&2; exit 2']), { stateDir: spec.stateDir, stdio: 'merged' });
+      assert.equal(merged.exitCode, 2);
+      assert.deepEqual(merged.stdout.toString().split('\n').filter(Boolean).sort(), ['err', 'out']);
+      assert.equal(merged.stderr.length, 0);
+      const limited = await execInContainer(execSpec(started.containerPid, ['sh', '-c', 'head -c 5000 /dev/zero | tr "\\0" a']), { stateDir: spec.stateDir, stdio: 'merged', maxOutputBytes: 100 });
+      assert.deepEqual([limited.exitCode, limited.stdout.toString(), limited.truncated], [0, 'a'.repeat(100), true]);
+      const slow = await execInContainer(execSpec(started.containerPid, ['sleep', '60']), { stateDir: spec.stateDir, stdio: 'merged', timeoutMs: 100 });
+      assert.equal(slow.timedOut, true);
+      assert.equal(slow.exitCode, 137, 'the shim was killed');
+      assert.ok(slow.pid !== undefined);
+      for (let i = 0; i < 200 && isLiveProcess(slow.pid); i++) await sleep(10);
+      assert.equal(isLiveProcess(slow.pid), false, 'the process itself was killed, not only the shim');
+    } finally {
+      process.kill(started.containerPid, 'SIGKILL');
+      await waitForExit(spec.statusFile, { monitorPid: started.monitorPid, timeoutMs: 10_000 });
+    }
+  });
+
   it('a missing command is a clear error and leaves no process and no mount behind', async () => {
     const spec = fx.spec(['nosuchcmd', 'arg']);
     let pid1 = 0;
@@ -237,8 +265,7 @@ console.log(JSON.stringify({ containerPid: started.containerPid, monitorPid: sta
 
   it('a failing step names the step, errno and argument; a failing hook stops the start', async () => {
     const missing = path.join(fx.root, 'no-such-dir');
-    const spec = fx.spec(['true']);
-    spec.mounts.push({ source: missing, target: '/data', fstype: '', flags: ['rbind', 'ro'], mkdir: 'dir' });
+    const spec = fx.spec(['true'], { mounts: [{ type: 'bind', source: missing, target: '/data', readOnly: true }] });
     await assert.rejects(fx.start(spec), (err: unknown) => {
       assert.ok(err instanceof ContainerStartError);
       assert.equal(err.step, 'mount');
@@ -280,7 +307,7 @@ console.log(JSON.stringify({ containerPid: started.containerPid, monitorPid: sta
   });
 
   it('a terminal from the container devpts, its size, and stdin from the engine', async () => {
-    const tty = fx.spec(['sh', '-c', 'tty; stty size; read line; echo typed-$line'], { terminal: { rows: 33, cols: 101 }, stdin: true });
+    const tty = fx.spec(['sh', '-c', 'tty; stty size; read line; echo typed-$line'], {}, { terminal: { rows: 33, cols: 101 }, stdin: true });
     const a = await fx.start(tty, {}, { attach: true });
     const chunks: Buffer[] = [];
     a.console?.on('data', (c: Buffer) => chunks.push(c));
@@ -295,7 +322,7 @@ console.log(JSON.stringify({ containerPid: started.containerPid, monitorPid: sta
     assert.match(seen, /typed-abc/);
     assert.match(textOf(await fx.logs(tty), 'stdout'), /typed-abc/);
 
-    const piped = fx.spec(['sh', '-c', 'tr a-z A-Z'], { stdin: true });
+    const piped = fx.spec(['sh', '-c', 'tr a-z A-Z'], {}, { stdin: true });
     const b = await fx.start(piped);
     b.stdin?.end('shout\n');
     assert.equal((await waitForExit(piped.statusFile, { monitorPid: b.monitorPid, timeoutMs: 10_000 }))?.exitCode, 0);
@@ -306,22 +333,28 @@ console.log(JSON.stringify({ containerPid: started.containerPid, monitorPid: sta
   it('a directory rootfs, a read-only root, a bind mount and sysctls/rlimits', async () => {
     const data = fs.mkdtempSync(path.join(fx.root, 'data-'));
     fs.writeFileSync(path.join(data, 'greeting'), 'hi\n');
-    const overrides: Partial<ProcessSpec> = {
-      readonlyRootfs: true,
-      sysctls: { 'net.ipv4.ip_unprivileged_port_start': '80' },
-      rlimits: [{ type: 'nofile', soft: 123, hard: 456 }],
-    };
-    const spec = fx.spec(['sh', '-c', 'cat /data/greeting; touch /x; echo root=$?; touch /data/y; echo data=$?; cat /proc/sys/net/ipv4/ip_unprivileged_port_start; ulimit -n; ulimit -Hn'], overrides);
-    spec.rootfs = { type: 'directory', path: fx.rootfs.dir };
-    spec.mounts.push({ source: data, target: '/data', fstype: '', flags: ['rbind', 'ro', 'rprivate'], mkdir: 'dir' });
-    const started = await fx.start(spec);
-    const status = await waitForExit(spec.statusFile, { monitorPid: started.monitorPid, timeoutMs: 10_000 });
-    await started.waitMonitorExit();
-    const out = textOf(await fx.logs(spec), 'stdout');
-    assert.equal(status?.exitCode, 0);
-    assert.equal(out, 'hi\nroot=1\ndata=1\n80\n123\n456\n');
-    // The mount point was made in the directory, but the bind lived only in the container's mount namespace.
-    assert.deepEqual(fs.readdirSync(path.join(fx.rootfs.dir, 'data')), []);
-    assert.deepEqual(hostMountsUnder(fx.root), []);
+    // A tree of its own: the mount points made in it must not change the image layer other containers use.
+    const tree = makeBusyboxRootfs('tsc-proc-dir-rootfs-');
+    try {
+      const spec = fx.spec(['sh', '-c', 'cat /data/greeting; touch /x; echo root=$?; touch /data/y; echo data=$?; cat /proc/sys/net/ipv4/ip_unprivileged_port_start; ulimit -n; ulimit -Hn'], {
+        readOnlyRootfs: true,
+        sysctls: { 'net.ipv4.ip_unprivileged_port_start': '80' },
+        ulimits: [{ name: 'nofile', soft: 123, hard: 456 }],
+        mounts: [{ type: 'bind', source: data, target: '/data', readOnly: true }],
+      });
+      spec.rootfs = { type: 'directory', path: tree.dir };
+      const started = await fx.start(spec);
+      const status = await waitForExit(spec.statusFile, { monitorPid: started.monitorPid, timeoutMs: 10_000 });
+      await started.waitMonitorExit();
+      const out = textOf(await fx.logs(spec), 'stdout');
+      assert.equal(status?.exitCode, 0);
+      assert.equal(out, 'hi\nroot=1\ndata=1\n80\n123\n456\n');
+      // The mount point was made in the directory, but the bind lived only in the container's mount namespace.
+      assert.deepEqual(fs.readdirSync(path.join(tree.dir, 'data')), []);
+      assert.deepEqual(hostMountsUnder(fx.root), []);
+      assert.deepEqual(hostMountsUnder(tree.dir), []);
+    } finally {
+      tree.remove();
+    }
   });
 });

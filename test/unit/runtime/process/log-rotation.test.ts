@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { formatLogRecord, logFiles, readLogs, rotatedIndex } from '../../../../src/runtime/process/logs.js';
-import type { LogEntry, ReadLogsOptions } from '../../../../src/runtime/process/logs.js';
-import { encodeContainerSpec, lowerProcessSpec } from '../../../../src/runtime/process/spec.js';
-import type { ProcessSpec } from '../../../../src/runtime/process/spec.js';
+import { formatLogRecord, readLogs, rotatedIndex } from '../../../../src/runtime/process/logs.js';
+import { logFiles } from '../../../support/log-files.js';
+import type { ReadLogsOptions } from '../../../../src/runtime/process/logs.js';
+import { encodeContainerDirectives, lowerProcessSpec } from '../../../../src/runtime/process/lowering.js';
+import type { ProcessSpec } from '../../../../src/runtime/process/contract.js';
 
 let dir: string;
 
@@ -168,10 +169,10 @@ describe('rotated container logs', () => {
       statusFile: '/c/status',
       stateDir: '/c',
     };
-    assert.doesNotMatch(encodeContainerSpec(lowerProcessSpec(spec)), /log_rotate/);
-    assert.doesNotMatch(encodeContainerSpec(lowerProcessSpec({ ...spec, logMaxSize: 0 })), /log_rotate/);
-    assert.match(encodeContainerSpec(lowerProcessSpec({ ...spec, logMaxSize: 1024 })), /^log_rotate\t1024\t1$/m);
-    assert.match(encodeContainerSpec(lowerProcessSpec({ ...spec, logMaxSize: 1024, logMaxFiles: 3 })), /^log_rotate\t1024\t3$/m);
+    assert.doesNotMatch(encodeContainerDirectives(lowerProcessSpec(spec)), /log_rotate/);
+    assert.doesNotMatch(encodeContainerDirectives(lowerProcessSpec({ ...spec, logMaxSize: 0 })), /log_rotate/);
+    assert.match(encodeContainerDirectives(lowerProcessSpec({ ...spec, logMaxSize: 1024 })), /^log_rotate\t1024\t1$/m);
+    assert.match(encodeContainerDirectives(lowerProcessSpec({ ...spec, logMaxSize: 1024, logMaxFiles: 3 })), /^log_rotate\t1024\t3$/m);
     assert.throws(() => lowerProcessSpec({ ...spec, logMaxSize: -1 }), /logMaxSize/);
     assert.throws(() => lowerProcessSpec({ ...spec, logMaxSize: 10, logMaxFiles: 0 }), /logMaxFiles/);
   });
