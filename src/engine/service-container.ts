@@ -14,6 +14,7 @@ import type { ContainerConfig, NamespaceMode, UserMount } from '../runtime/conta
 import type { Runtime } from '../runtime/container.js';
 import { capabilityMask } from '../runtime/capabilities.js';
 import { heldCapabilities } from '../sys/process.js';
+import { securityOptions } from './security-options.js';
 import { decideProcess, withHome } from '../runtime/process-defaults.js';
 import { resolveUser } from '../runtime/user.js';
 import { containerResolvConf, hostnameFile, hostsFile, parseResolvConf } from '../runtime/etc-files.js';
@@ -235,6 +236,7 @@ export function translateService(ctx: TranslateContext): ContainerConfig {
     fs.writeFileSync(files.hosts, hostsFile({ hostname, domainname: svc.domainname, addresses: net === 'host' ? [] : ['127.0.1.1'], extraHosts }));
     fs.writeFileSync(files.resolvConf, containerResolvConf(parseResolvConf(ctx.hostResolvConf), { dns: svc.dns, dnsSearch: svc.dns_search, dnsOptions: svc.dns_opt }, net === 'host'));
 
+    const security = securityOptions(svc.security_opt, serviceName);
     const stopGrace = parseDuration(svc.stop_grace_period ?? '10s') ?? 10_000;
     const ulimits = Object.entries(svc.ulimits ?? {}).map(([name, v]) => (typeof v === 'number' ? { name, soft: v, hard: v } : { name, soft: v.soft, hard: v.hard }));
     const labels: Record<string, string> = {
@@ -267,7 +269,8 @@ export function translateService(ctx: TranslateContext): ContainerConfig {
       },
       resources: resources(svc),
       capabilities: capabilityMask({ privileged: svc.privileged, add: svc.cap_add, drop: svc.cap_drop, held: heldCapabilities() }, serviceName),
-      noNewPrivileges: (svc.security_opt ?? []).some((o2) => /^no-new-privileges(:true|=true)?$/.test(o2)),
+      noNewPrivileges: security.noNewPrivileges,
+      unmaskedSystemPaths: security.unmaskedSystemPaths,
       ulimits,
       sysctls: checkSysctls((svc.sysctls as Record<string, string> | undefined) ?? {}, net !== 'host', serviceName),
       oomScoreAdj: svc.oom_score_adj,

@@ -58,6 +58,8 @@ export interface ContainerConfig {
   sysctls: Record<string, string>;
   oomScoreAdj?: number | undefined;
   privileged: boolean;
+  /** `security_opt: systempaths=unconfined`: /proc paths neither masked nor read-only. */
+  unmaskedSystemPaths?: boolean | undefined;
   stopSignal: string;
   stopTimeoutMs: number;
   files: { hosts: string; hostname: string; resolvConf: string };
@@ -177,8 +179,8 @@ export function containerProcessSpec(config: ContainerConfig, paths: ContainerPa
       { target: '/proc/self/fd/2', link: '/dev/stderr' },
       { target: 'pts/ptmx', link: '/dev/ptmx' },
     ],
-    maskedPaths: config.privileged ? [] : MASKED_PATHS,
-    readonlyPaths: config.privileged ? [] : READONLY_PATHS,
+    maskedPaths: config.privileged || config.unmaskedSystemPaths ? [] : MASKED_PATHS,
+    readonlyPaths: config.privileged || config.unmaskedSystemPaths ? [] : READONLY_PATHS,
     hostname: ownUts ? config.hostname : undefined,
     domainname: ownUts ? config.domainname : undefined,
     sysctls: config.sysctls,
