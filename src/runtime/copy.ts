@@ -1,9 +1,10 @@
 /**
  * `cp` between the host and a container, both ways, with docker cp's rules:
  * a file to a file or into a directory, a directory to a new directory or
- * into an existing one, `dir/.` copies the contents; owner, mode and times
- * are kept; symlinks are copied as links (the last component of the source
- * is never followed).
+ * into an existing one, `dir/.` copies the contents; mode and times are
+ * kept, owner and group with `archive` (`-a`) only (see CopyOptions);
+ * symlinks are copied as links (the last component of the source is never
+ * followed).
  *
  * Two views of a container's files:
  * - running (or a plain directory root): the kernel walks every path with
@@ -458,43 +459,72 @@ function openView(container: ContainerFilesystem | number): ContainerView {
 
 // ---- container → host --------------------------------------------------------
 
-function hostApplyMeta(target: string, meta: Meta): void {
-  if (meta.kind === 'symlink') {
-    fs.lchownSync(target, meta.uid, meta.gid);
-    fs.lutimesSync(target, meta.atime, meta.mtime);
-    return;
-  }
-  const fd = fs.openSync(target, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+/**
+ * How copied entries are owned: `archive` (`cp -a`) keeps the owner, group and
+ * every mode bit; otherwise, as docker cp, they belong to whoever copies, and
+ * set-user-ID and set-group-ID bits are not recreated on the host (a file a
+ * container made setuid root would otherwise become a setuid-root file of
+ * the host's).
+ */
+export interface CopyOptions {
+  archive?: boolean | undefined;
+}
+
+function hostMeta(meta: Meta, options: CopyOptions): Meta {
+  if (options.archive) return meta;
+  return { ...meta, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, mode: meta.mode & 0o1777 };
+}
+
+/**
+ * A host directory to write into, held open: every entry below it is made and
+ * opened by name in a directory fd reached with RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS, so a directory swapped for a symlink while we copy
+ * (a container can do that in a bind mount it shares with the host) fails
+ * the copy instead of leading root's writes out of the destination.
+ */
+function openHostDir(dirfd: number, name: string): number {
+  return openat2(dirfd, name, O.PATH | O.DIRECTORY, BENEATH);
+}
+
+function lstatAt(dirfd: number, name: string): fs.Stats | undefined {
   try {
-    applyMetaFd(fd, meta);
-  } finally {
-    fs.closeSync(fd);
+    return fs.lstatSync(fdPath(dirfd, name));
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return undefined;
+    throw err;
   }
 }
 
-function copyOut(view: ContainerView, src: string, dest: string): void {
-  const meta = view.stat(src, false);
-  if (!meta) return; // gone meanwhile
-  const existing = lstatOrUndefined(dest);
+function copyOut(view: ContainerView, src: string, dirfd: number, name: string, options: CopyOptions): void {
+  const found = view.stat(src, false);
+  if (!found) return; // gone meanwhile
+  const meta = hostMeta(found, options);
+  const at = fdPath(dirfd, name);
+  const existing = lstatAt(dirfd, name);
   if (meta.kind === 'dir') {
-    if (existing && !existing.isDirectory()) throw conflict(`cannot overwrite non-directory ${dest} with a directory`);
-    if (!existing) fs.mkdirSync(dest, { mode: 0o700 });
-    for (const name of view.readdir(src)) copyOut(view, path.posix.join(src, name), path.join(dest, name));
-    // After the contents: a read-only directory's mode would stop them, and they would change its times.
-    if (!existing) hostApplyMeta(dest, meta);
+    if (existing && !existing.isDirectory()) throw conflict(`cannot overwrite non-directory ${name} with a directory`);
+    if (!existing) fs.mkdirSync(at, { mode: 0o700 });
+    const child = openHostDir(dirfd, name);
+    try {
+      for (const entry of view.readdir(src)) copyOut(view, path.posix.join(src, entry), child, entry, options);
+      // After the contents: a read-only directory's mode would stop them, and they would change its times.
+      if (!existing) applyMetaAt(dirfd, name, meta);
+    } finally {
+      fs.closeSync(child);
+    }
     return;
   }
   if (meta.kind === 'other') return; // devices, fifos, sockets are not copied
-  if (existing?.isDirectory()) throw conflict(`cannot overwrite directory ${dest} with a non-directory`);
-  if (existing) fs.unlinkSync(dest);
+  if (existing?.isDirectory()) throw conflict(`cannot overwrite directory ${name} with a non-directory`);
+  if (existing) fs.unlinkSync(at);
   if (meta.kind === 'symlink') {
-    fs.symlinkSync(view.readlink(src), dest);
-    hostApplyMeta(dest, meta);
+    fs.symlinkSync(view.readlink(src), at);
+    applyMetaAt(dirfd, name, meta);
     return;
   }
   const from = view.openFile(src);
   try {
-    const to = fs.openSync(dest, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+    const to = openat2(dirfd, name, O.WRONLY | O.CREAT | O.EXCL | O.NOFOLLOW, BENEATH, 0o600);
     try {
       copyBytes(from, to);
       applyMetaFd(to, meta);
@@ -512,9 +542,10 @@ function baseName(p: string): string {
 
 /**
  * docker cp CONTAINER:SRC DEST. `container` is a pid (a running container's
- * process) or where its files are.
+ * process) or where its files are. DEST's parent is the user's choice and is
+ * resolved as they wrote it; everything below it is written beneath it only.
  */
-export function copyFromContainer(container: ContainerFilesystem | number, srcPath: string, destHostPath: string): void {
+export function copyFromContainer(container: ContainerFilesystem | number, srcPath: string, destHostPath: string, options: CopyOptions = {}): void {
   const view = openView(container);
   try {
     const contentsOnly = /(^|\/)\.$/.test(srcPath) || path.posix.normalize(`/${srcPath}`) === '/';
@@ -531,8 +562,15 @@ export function copyFromContainer(container: ContainerFilesystem | number, srcPa
       else if (destHostPath.endsWith('/')) throw notFound('on the host (the destination directory)', destHostPath);
       else target = destHostPath;
     }
-    if (!fs.existsSync(path.dirname(path.resolve(target)))) throw notFound('on the host', path.dirname(target));
-    copyOut(view, srcPath, target);
+    const resolved = path.resolve(target);
+    const parent = path.dirname(resolved);
+    if (!fs.existsSync(parent)) throw notFound('on the host', path.dirname(target));
+    const parentFd = openat2(AT_FDCWD, parent, O.PATH | O.DIRECTORY, 0);
+    try {
+      copyOut(view, srcPath, parentFd, path.basename(resolved), options);
+    } finally {
+      fs.closeSync(parentFd);
+    }
   } finally {
     view.close();
   }
@@ -540,12 +578,17 @@ export function copyFromContainer(container: ContainerFilesystem | number, srcPa
 
 // ---- host → container --------------------------------------------------------
 
-function copyIn(view: ContainerView, src: string, dest: string): void {
+/** Without `archive`, entries copied into a container belong to its root (uid and gid 0), as with docker cp. */
+function containerMeta(meta: Meta, options: CopyOptions): Meta {
+  return options.archive ? meta : { ...meta, uid: 0, gid: 0 };
+}
+
+function copyIn(view: ContainerView, src: string, dest: string, options: CopyOptions): void {
   const st = fs.lstatSync(src);
-  const meta = metaOf(st);
+  const meta = containerMeta(metaOf(st), options);
   if (meta.kind === 'dir') {
     const created = view.makeDir(dest);
-    for (const name of fs.readdirSync(src)) copyIn(view, path.join(src, name), path.posix.join(dest, name));
+    for (const name of fs.readdirSync(src)) copyIn(view, path.join(src, name), path.posix.join(dest, name), options);
     if (created) view.setMeta(dest, meta);
     return;
   }
@@ -569,7 +612,7 @@ function copyIn(view: ContainerView, src: string, dest: string): void {
 }
 
 /** docker cp SRC CONTAINER:DEST. Writes go to the running container's root, or to a stopped one's upper layer. */
-export function copyToContainer(container: ContainerFilesystem | number, srcHostPath: string, destPath: string): void {
+export function copyToContainer(container: ContainerFilesystem | number, srcHostPath: string, destPath: string, options: CopyOptions = {}): void {
   const src = lstatOrUndefined(srcHostPath);
   if (!src) throw notFound('on the host', srcHostPath);
   const view = openView(container);
@@ -586,7 +629,7 @@ export function copyToContainer(container: ContainerFilesystem | number, srcHost
       else if (destPath.endsWith('/')) throw notFound('in the container (the destination directory)', destPath);
       else target = destPath;
     }
-    copyIn(view, srcHostPath, target);
+    copyIn(view, srcHostPath, target, options);
   } finally {
     view.close();
   }

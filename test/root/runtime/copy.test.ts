@@ -62,6 +62,7 @@ const SETUP = [
   'echo hello > /data/a.txt',
   'chmod 640 /data/a.txt',
   'chown 1000:1001 /data/a.txt',
+  'echo suid > /data/suid && chown 1000:1001 /data/suid && chmod 6755 /data/suid',
   'ln -s a.txt /data/link',
   'echo nested > /data/sub/n.txt',
   'chmod 711 /data/sub',
@@ -93,12 +94,21 @@ async function waitFor(file: string): Promise<void> {
 function checkCopiesOut(c: ContainerFilesystem | number, label: string): void {
   const out = path.join(scratch, `out-${label}`);
   fs.mkdirSync(out);
-  // file → new file: content, owner, mode kept
+  // file → new file: content and mode kept; owned by whoever copies, as docker cp without -a
   copyFromContainer(c, '/data/a.txt', path.join(out, 'a-copy'));
   assert.equal(fs.readFileSync(path.join(out, 'a-copy'), 'utf8'), 'hello\n');
   const st = fs.statSync(path.join(out, 'a-copy'));
   assert.equal(st.mode & 0o7777, 0o640);
-  assert.deepEqual([st.uid, st.gid], [1000, 1001]);
+  assert.deepEqual([st.uid, st.gid], [0, 0]);
+  // -a: owner and group kept too
+  copyFromContainer(c, '/data/a.txt', path.join(out, 'a-archived'), { archive: true });
+  const archived = fs.statSync(path.join(out, 'a-archived'));
+  assert.deepEqual([archived.uid, archived.gid, archived.mode & 0o7777], [1000, 1001, 0o640]);
+  // A set-id file of the container is not recreated set-id on the host unless -a asks.
+  copyFromContainer(c, '/data/suid', path.join(out, 'suid'));
+  assert.equal(fs.statSync(path.join(out, 'suid')).mode & 0o7777, 0o755);
+  copyFromContainer(c, '/data/suid', path.join(out, 'suid-archived'), { archive: true });
+  assert.equal(fs.statSync(path.join(out, 'suid-archived')).mode & 0o7777, 0o6755);
   // file → into a directory
   copyFromContainer(c, '/data/a.txt', out);
   assert.equal(fs.readFileSync(path.join(out, 'a.txt'), 'utf8'), 'hello\n');
@@ -107,12 +117,12 @@ function checkCopiesOut(c: ContainerFilesystem | number, label: string): void {
   assert.equal(fs.readlinkSync(path.join(out, 'l')), 'a.txt');
   // dir → into an existing directory, as itself
   copyFromContainer(c, '/data', out);
-  assert.deepEqual(fs.readdirSync(path.join(out, 'data')).sort(), ['a.txt', 'link', 'sub']);
+  assert.deepEqual(fs.readdirSync(path.join(out, 'data')).sort(), ['a.txt', 'link', 'sub', 'suid']);
   assert.equal(fs.readFileSync(path.join(out, 'data', 'sub', 'n.txt'), 'utf8'), 'nested\n');
   assert.equal(fs.statSync(path.join(out, 'data', 'sub')).mode & 0o7777, 0o711);
   // dir/. → its contents into a new directory
   copyFromContainer(c, '/data/.', path.join(out, 'contents'));
-  assert.deepEqual(fs.readdirSync(path.join(out, 'contents')).sort(), ['a.txt', 'link', 'sub']);
+  assert.deepEqual(fs.readdirSync(path.join(out, 'contents')).sort(), ['a.txt', 'link', 'sub', 'suid']);
   // a path through a symlink to a directory is followed inside the container
   copyFromContainer(c, '/evil/root/data/a.txt', path.join(out, 'via-root'));
   assert.equal(fs.readFileSync(path.join(out, 'via-root'), 'utf8'), 'hello\n');
@@ -145,8 +155,11 @@ function checkCopiesIn(c: ContainerFilesystem | number, label: string, inContain
     assert.equal(fs.readFileSync(inContainer(p), 'utf8'), 'from host\n');
     const st = fs.statSync(inContainer(p));
     assert.equal(st.mode & 0o7777, 0o604);
-    assert.deepEqual([st.uid, st.gid], [1234, 4321]);
+    assert.deepEqual([st.uid, st.gid], [0, 0], 'owned by the container\'s root, as docker cp without -a');
   }
+  copyToContainer(c, file, '/data/archived.txt', { archive: true });
+  const archived = fs.statSync(inContainer('/data/archived.txt'));
+  assert.deepEqual([archived.uid, archived.gid], [1234, 4321]);
   // dir → new directory; dir → into an existing one; dir/. → merged into one
   copyToContainer(c, tree, '/data/newtree');
   copyToContainer(c, tree, '/data/sub');
