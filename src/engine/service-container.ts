@@ -272,7 +272,7 @@ export function translateService(ctx: TranslateContext): ContainerConfig {
       noNewPrivileges: security.noNewPrivileges,
       unmaskedSystemPaths: security.unmaskedSystemPaths,
       ulimits,
-      sysctls: checkSysctls((svc.sysctls as Record<string, string> | undefined) ?? {}, net !== 'host', serviceName),
+      sysctls: checkSysctls((svc.sysctls) ?? {}, net !== 'host', serviceName),
       oomScoreAdj: svc.oom_score_adj,
       privileged: svc.privileged === true,
       stopSignal: svc.stop_signal ?? runtimeConfig.StopSignal ?? 'SIGTERM',

@@ -414,7 +414,7 @@ class LayeredView extends ContainerView {
       const dirMeta = this.lookup(prefix)?.meta as Meta;
       const pfd = openat2(this.layerFds[0] as number, prefix.slice(0, -1).join('/') || '.', O.PATH | O.DIRECTORY, BENEATH);
       try {
-        fs.mkdirSync(fdPath(pfd, prefix.at(-1) as string), { mode: 0o700 });
+        fs.mkdirSync(fdPath(pfd, prefix.at(-1)), { mode: 0o700 });
         applyMetaAt(pfd, prefix.at(-1) as string, dirMeta);
       } finally {
         fs.closeSync(pfd);
