@@ -7,7 +7,7 @@ import { printWarnings } from '../../ui/warnings.js';
 import { TscComposeError } from '../../errors/index.js';
 import { registryClientFromEnv } from '../../engine/images.js';
 import { pullImage } from '../../image/pull.js';
-import { createPullProgress } from './pull-progress.js';
+import { createPullProgress } from '../pull-progress.js';
 
 export const command: Command = {
   usage: 'tsc-compose pull [--quiet] [--ignore-pull-failures] [--policy always|missing] [SERVICE...]',
