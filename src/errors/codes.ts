@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   TSC_DOTENV_INVALID: 'invalid',
   TSC_DURATION: 'invalid',
   TSC_ENGINE_DOWN: 'unavailable',
+  TSC_ENGINE_GONE: 'unavailable',
   TSC_ENGINE_RUNNING: 'conflict',
   TSC_ENGINE_START: 'unavailable',
   TSC_ENV_FILE_NOT_FOUND: 'not-found',

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command, CommandIO } from '../command.js';
 import { flag, listOption, parseOptions, stringOption } from '../args.js';
 import type { GlobalOptions } from '../global-options.js';
-import { UsageError } from '../../errors/index.js';
+import { TscComposeError, UsageError } from '../../errors/index.js';
 import { loadProjectRef, runStreamed, withEngine } from '../session.js';
 import type { EngineClient } from '../engine-client.js';
 import type { ContainerSummary, ProjectRef, UpOptions } from '../../engine/api/protocol.js';
@@ -146,6 +146,11 @@ async function attach(client: EngineClient, ref: ProjectRef, global: GlobalOptio
   let stopping = false;
   let forced = false;
   let result: number | undefined;
+  // The streams below end quietly when the command stops them; an engine that went away must still be reported.
+  let engineGone: TscComposeError | undefined;
+  const keepEngineGone = (err: unknown): void => {
+    if (err instanceof TscComposeError && err.code === 'TSC_ENGINE_GONE') engineGone ??= err;
+  };
 
   const stopAll = async (): Promise<void> => {
     io.stderr.write('Gracefully stopping... (press Ctrl+C again to force)\n');
@@ -181,7 +186,7 @@ async function attach(client: EngineClient, ref: ProjectRef, global: GlobalOptio
       lastLogAt = Date.now();
       printer.print(m.log.container, m.log.stream, m.log.partial ? m.log.text : `${m.log.text}\n`, m.log.time);
     }
-  })().catch(() => undefined);
+  })().catch(keepEngineGone);
 
   const watch = (async (): Promise<void> => {
     const q = new URLSearchParams({ project: projectName });
@@ -219,7 +224,7 @@ async function attach(client: EngineClient, ref: ProjectRef, global: GlobalOptio
       await sleep(100);
       if (await check()) return;
     }
-  })().catch(() => undefined);
+  })().catch(keepEngineGone);
 
   try {
     await watch;
@@ -229,6 +234,7 @@ async function attach(client: EngineClient, ref: ProjectRef, global: GlobalOptio
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+  if (engineGone !== undefined) throw engineGone;
   if (opts.exitCodeFrom !== undefined) {
     const code = exitCodes.get(opts.exitCodeFrom);
     if (code !== undefined) return code;
