@@ -1,5 +1,6 @@
 /** What a CLI command is (the table of them is command-table.ts). */
 import type { GlobalOptions } from './global-options.js';
+import type { OptionSpec } from './args.js';
 
 export interface CommandIO {
   stdout: NodeJS.WritableStream;
@@ -8,5 +9,11 @@ export interface CommandIO {
 
 export interface Command {
   usage: string;
+  /**
+   * For a command whose arguments after the first positional belong to a
+   * container's command (`run`, `exec`): its options. `--help` there is the
+   * container command's, not a request for this command's usage.
+   */
+  passThrough?: readonly OptionSpec[];
   run(args: string[], global: GlobalOptions, io: CommandIO): Promise<number>;
 }

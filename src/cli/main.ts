@@ -3,13 +3,13 @@
  * `--version` and every command load only what they use), one catch that maps
  * errors to messages and exit codes. The only place that calls process.exit.
  */
-import { parseOptions } from './args.js';
+import { asksForHelp, parseOptions } from './args.js';
 import { GLOBAL_OPTIONS, toGlobalOptions } from './global-options.js';
-import type { GlobalOptions } from './global-options.js';
 import { exitCodeFor, fromSystemError, isTscComposeError } from '../errors/index.js';
 import { UsageError } from '../errors/index.js';
 import { VERSION } from '../util/version.js';
 import { COMMANDS } from './command-table.js';
+import type { CommandEntry } from './command-table.js';
 import type { CommandIO } from './command.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -30,19 +30,29 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     return 0;
   }
   const [name, ...rest] = positionals;
+  if (name === 'help' && rest[0] !== undefined) return printCommandHelp(rest[0], io);
   if (name === undefined || name === 'help' || options['help'] === true) {
     io.stdout.write(helpText());
     return name === undefined && options['help'] !== true ? 1 : 0;
   }
-  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (!entry) throw new UsageError(`unknown command "${name}" for "tsc-compose"\nRun 'tsc-compose --help' for usage.`);
+  const entry = commandEntry(name);
   const global = toGlobalOptions(options);
   const command = await entry.load();
-  if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout.write(`Usage: ${command.usage}\n\n${entry.summary}\n`);
-    return 0;
-  }
+  if (asksForHelp(rest, command.passThrough)) return printCommandHelp(name, io);
   return command.run(rest, global, io);
+}
+
+function commandEntry(name: string): CommandEntry {
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!entry) throw new UsageError(`unknown command "${name}" for "tsc-compose"\nRun 'tsc-compose --help' for usage.`);
+  return entry;
+}
+
+async function printCommandHelp(name: string, io: CommandIO): Promise<number> {
+  const entry = commandEntry(name);
+  const command = await entry.load();
+  io.stdout.write(`Usage: ${command.usage}\n\n${entry.summary}\n`);
+  return 0;
 }
 
 function reportError(raw: unknown, io: CommandIO): number {

@@ -15,7 +15,7 @@ import type { LayerStatus, PullEvent } from '../image/pull.js';
 import { createProgress, resolveProgressMode } from '../ui/progress/select.js';
 import type { ProgressMode } from '../ui/progress/select.js';
 import { formatSize } from '../ui/units.js';
-import { InternalError } from '../errors/index.js';
+import { unreachable } from './subcommands.js';
 
 export interface PullProgress {
   onEvent(event: PullEvent): void;
@@ -143,8 +143,4 @@ export function createPullProgress(out: NodeJS.WritableStream, opts: { mode?: Pr
     default:
       return unreachable(mode);
   }
-}
-
-function unreachable(value: never): never {
-  throw new InternalError(`unexpected case ${String(value)}`);
 }

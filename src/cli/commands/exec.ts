@@ -19,6 +19,7 @@ const OPTIONS = [
 ];
 
 export const command: Command = {
+  passThrough: OPTIONS,
   usage: 'tsc-compose exec [-u USER] [-w DIR] [-e K=V]... [-T] SERVICE|CONTAINER COMMAND [ARGS...]',
   async run(args, global, _io) {
     const { options, positionals } = parseOptions(args, OPTIONS, true);

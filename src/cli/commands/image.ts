@@ -10,6 +10,7 @@ import { familiarReference, parseReference } from '../../image/reference.js';
 import { loadImages } from '../../image/archive/load.js';
 import type { LoadInput } from '../../image/archive/load.js';
 import { saveImagesToFile, writeImageArchive } from '../../image/archive/save.js';
+import { subcommandOf, unreachable } from '../subcommands.js';
 
 /** `--change 'CMD ["sh"]'` style instructions, as `docker import` takes them. */
 export function parseChange(change: string): ImageRuntimeConfig {
@@ -59,11 +60,15 @@ function size(bytes: number): string {
   return `${(bytes / 1e3).toFixed(1)}kB`;
 }
 
+const SUBCOMMANDS = ['import', 'load', 'save', 'ls', 'list', 'rm', 'remove', 'prune', 'inspect'] as const;
+
 export const command: Command = {
   usage:
     'tsc-compose image import [--change INSTRUCTION]... TARBALL NAME[:TAG] | image load [-i FILE|DIR] [-q] [--platform OS/ARCH] [--name REPO[:TAG]] | image save [-o FILE] IMAGE... | image ls [-q] | image rm REF... | image prune [-a] [-f] | image inspect REF',
   async run(args, _global, io) {
-    const [verb, ...rest] = args;
+    // `image` alone lists, as `images` does.
+    const verb = subcommandOf('image', args[0] ?? 'ls', SUBCOMMANDS, 'import, load, save, ls, rm, prune or inspect');
+    const rest = args.slice(1);
     const host = openHost();
     switch (verb) {
       case 'import': {
@@ -116,8 +121,7 @@ export const command: Command = {
         return 0;
       }
       case 'ls':
-      case 'list':
-      case undefined: {
+      case 'list': {
         const { options } = parseOptions(rest, [{ name: 'quiet', short: 'q', type: 'boolean' }]);
         const records = host.images.list();
         if (flag(options, 'quiet')) {
@@ -174,7 +178,7 @@ export const command: Command = {
         return 0;
       }
       default:
-        throw new UsageError(`unknown image command "${verb}": expected import, load, save, ls, rm, prune or inspect`);
+        return unreachable(verb);
     }
   },
 };

@@ -3,15 +3,20 @@ import type { Command } from '../command.js';
 import { flag, parseOptions, stringOption } from '../args.js';
 import { TscComposeError, UsageError } from '../../errors/index.js';
 import { withEngine } from '../session.js';
+import { subcommandOf, unreachable } from '../subcommands.js';
 import type { Engine } from '../../engine/engine.js';
 import { formatTable } from '../../ui/table.js';
 
 type NetworkInfo = ReturnType<Engine['networks']>[number];
 
+const SUBCOMMANDS = ['ls', 'list', 'inspect', 'prune'] as const;
+
 export const command: Command = {
   usage: 'tsc-compose network ls [-q] [--format table|json] | inspect NAME... | prune [-f]',
   async run(args, _global, io) {
-    const [sub, ...rest] = args;
+    // A usage error is found before the engine is reached (and started).
+    const sub = subcommandOf('network', args[0], SUBCOMMANDS, 'ls, inspect or prune');
+    const rest = args.slice(1);
     return withEngine(async (client) => {
       switch (sub) {
         case 'ls':
@@ -43,7 +48,7 @@ export const command: Command = {
           return 0;
         }
         default:
-          throw new UsageError(`unknown network command "${sub ?? ''}": expected ls, inspect or prune`);
+          return unreachable(sub);
       }
     });
   },

@@ -27,6 +27,7 @@ const OPTIONS = [
 ];
 
 export const command: Command = {
+  passThrough: OPTIONS,
   usage: 'tsc-compose run [--rm] [-d] [-e K=V]... [-u USER] [-w DIR] [--entrypoint CMD] [--name NAME] [-T] SERVICE [COMMAND [ARGS...]]',
   async run(args, global, io) {
     const { options, positionals } = parseOptions(args, OPTIONS, true);

@@ -5,6 +5,7 @@ import { TscComposeError, UsageError } from '../../errors/index.js';
 import { openHost } from '../../engine/host.js';
 import { formatTable } from '../../ui/table.js';
 import { projectNameOnly } from '../session.js';
+import { subcommandOf, unreachable } from '../subcommands.js';
 
 function usersOf(host: ReturnType<typeof openHost>, mountpoint: string): string[] {
   return host.runtime
@@ -13,10 +14,13 @@ function usersOf(host: ReturnType<typeof openHost>, mountpoint: string): string[
     .map((c) => c.name);
 }
 
+const SUBCOMMANDS = ['ls', 'list', 'inspect', 'create', 'rm', 'remove', 'prune'] as const;
+
 export const command: Command = {
   usage: 'tsc-compose volume ls [-q] [--format table|json] | inspect NAME... | rm [-f] NAME... | prune [-a] [-f] | create NAME',
   async run(args, global, io) {
-    const [sub, ...rest] = args;
+    const sub = subcommandOf('volume', args[0], SUBCOMMANDS, 'ls, inspect, create, rm or prune');
+    const rest = args.slice(1);
     const host = openHost();
     switch (sub) {
       case 'ls':
@@ -89,7 +93,7 @@ export const command: Command = {
         return 0;
       }
       default:
-        throw new UsageError(`unknown volume command "${sub ?? ''}": expected ls, inspect, create, rm or prune`);
+        return unreachable(sub);
     }
   },
 };
