@@ -3,6 +3,8 @@ import type { GlobalOptions } from './global-options.js';
 import type { OptionSpec } from './args.js';
 
 export interface CommandIO {
+  /** Answers to the questions of prompt.ts (and a container's input, for run and exec). */
+  stdin: NodeJS.ReadableStream;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
 }

@@ -12,8 +12,11 @@ import { COMMANDS } from './command-table.js';
 import type { CommandEntry } from './command-table.js';
 import type { CommandIO } from './command.js';
 
+/** The commands that show their plan with `--dry-run` instead of carrying it out. */
+const DRY_RUN_COMMANDS = ['up', 'create'];
+
 export async function main(argv: string[]): Promise<void> {
-  const io: CommandIO = { stdout: process.stdout, stderr: process.stderr };
+  const io: CommandIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
   let code: number;
   try {
     code = await run(argv, io);
@@ -37,6 +40,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   }
   const entry = commandEntry(name);
   const global = toGlobalOptions(options);
+  if (global.dryRun && !DRY_RUN_COMMANDS.includes(name)) throw new UsageError(`--dry-run is supported by ${DRY_RUN_COMMANDS.join(' and ')} only (they print the plan instead of carrying it out); ${name} would act for real`);
   const command = await entry.load();
   if (asksForHelp(rest, command.passThrough)) return printCommandHelp(name, io);
   return command.run(rest, global, io);
@@ -84,6 +88,7 @@ Options:
       --profile stringArray      Specify a profile to enable
       --ansi string              Control when to print ANSI control characters ("never"|"always"|"auto")
       --progress string          Set type of progress output (auto, tty, plain, json, quiet)
+      --dry-run                  Print the plan of up/create instead of carrying it out
   -v, --version                  Show the tsc-compose version information
 
 Commands:

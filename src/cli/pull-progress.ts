@@ -15,7 +15,7 @@ import type { LayerStatus, PullEvent } from '../image/pull.js';
 import { createProgress, resolveProgressMode } from '../ui/progress/select.js';
 import type { ProgressMode } from '../ui/progress/select.js';
 import { formatSize } from '../ui/units.js';
-import { unreachable } from './subcommands.js';
+import { unreachable } from './exhaustive.js';
 
 export interface PullProgress {
   onEvent(event: PullEvent): void;
