@@ -60,13 +60,11 @@ export function waitVerdict(containers: readonly ContainerSummary[], project: Pi
   for (const svc of Object.values(project?.services ?? {})) {
     for (const [dep, cond] of Object.entries(svc.depends_on ?? {})) if (cond?.condition === 'service_completed_successfully') completes.add(dep);
   }
+  const completed = (c: ContainerSummary): boolean => c.State === 'exited' && c.ExitCode === 0 && completes.has(c.Service);
   for (const c of containers) {
-    if (c.State === 'exited' || c.State === 'dead') {
-      if (completes.has(c.Service) && c.ExitCode === 0) continue;
-      return { kind: 'failed', message: `container ${c.Name} exited (${c.ExitCode})`, service: c.Service };
-    }
+    if ((c.State === 'exited' || c.State === 'dead') && !completed(c)) return { kind: 'failed', message: `container ${c.Name} exited (${c.ExitCode})`, service: c.Service };
     if (c.Health === 'unhealthy') return { kind: 'failed', message: `container ${c.Name} is unhealthy`, service: c.Service };
   }
-  const pending = containers.find((c) => c.State !== 'running' || (c.Health !== '' && c.Health !== 'healthy'));
+  const pending = containers.find((c) => !completed(c) && (c.State !== 'running' || (c.Health !== '' && c.Health !== 'healthy')));
   return pending ? { kind: 'waiting', on: pending.Name } : { kind: 'ready' };
 }

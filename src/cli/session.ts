@@ -70,6 +70,7 @@ export async function checkServices(target: ProjectTarget, services: readonly st
   const inFile = (s: string): boolean => target.ref !== undefined && (Object.hasOwn(target.ref.project.services, s) || (target.ref.disabledServices ?? []).includes(s));
   const rest = services.filter((s) => !inFile(s));
   if (rest.length === 0) return;
+  if (target.ref && !opts.containerNames) throw noSuchService(rest[0] as string);
   const containers = await withEngine((client) => client.json<ContainerSummary[]>('GET', `/v1/ps?project=${encodeURIComponent(target.name)}&all=1`));
   const known = new Set([...(target.ref ? [] : containers.map((c) => c.Service)), ...(opts.containerNames ? containers.map((c) => c.Name) : [])]);
   const unknown = rest.find((s) => !known.has(s));
