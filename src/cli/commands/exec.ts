@@ -38,8 +38,8 @@ export const command: Command = {
     // A service of this project first (as docker compose), then a container name, then an id (a prefix of 12 or more).
     let project: { name: string; services: string[] } | undefined;
     try {
-      const loaded = (await loadFromCli(global, { skipConsistency: true })).project;
-      project = { name: loaded.name, services: Object.keys(loaded.services) };
+      const loaded = await loadFromCli(global, { skipConsistency: true });
+      project = { name: loaded.project.name, services: [...Object.keys(loaded.project.services), ...loaded.disabledServices] };
     } catch {
       project = undefined;
     }

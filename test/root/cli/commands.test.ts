@@ -262,7 +262,11 @@ describe('commands: flags and service names', () => {
     const app = h.ps(['-f', 'built.yaml']).find((c) => c.Service === 'app');
     assert.equal(app?.State, 'running');
     assert.match(String(app?.['Image']), /(^|\/)builtz-app(:latest)?$/);
-    h.ok(['-f', 'built.yaml', 'down', '-t', '0']);
+    // --rmi local: the image made for the build-only service goes, an image a service names stays.
+    h.ok(['-f', 'built.yaml', 'down', '-t', '0', '--rmi', 'local']);
+    const images = h.ok(['image', 'ls']);
+    assert.doesNotMatch(images, /builtz-app/);
+    assert.match(images, /busybox\s+test/);
   });
 
   it('pull --include-deps pulls what the service depends on too', () => {
