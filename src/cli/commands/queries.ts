@@ -93,7 +93,7 @@ export const wait: Command = {
         await sleep(100);
       }
       if (flag(options, 'down-project')) {
-        for await (const m of client.stream('POST', '/v1/down', { projectName: name, options: {} })) void m;
+        for await (const m of client.stream('POST', '/v1/down', { projectName: name, ref: target.ref, options: {} })) void m;
       }
       return code;
     });

@@ -226,13 +226,10 @@ async function attach(client: EngineClient, ref: ProjectRef, global: GlobalOptio
     const events = client.stream('GET', `/v1/events?${q.toString()}`, undefined, controller.signal);
     // Subscribed first, then look: an exit between the two cannot be missed.
     await events.next();
-    // Containers that exited before we started listening.
-    const check = async (): Promise<boolean> => {
-      const all = await list();
-      const running = all.filter((c) => c.State === 'running' || c.State === 'restarting' || c.State === 'paused');
-      return running.length === 0;
-    };
+    /** Containers whose exit was reported (until they start again): an exit is reported once, from its event or from a look at the list. */
+    const reported = new Set<string>();
     const onDie = async (service: string, name: string, code: number): Promise<boolean> => {
+      reported.add(name);
       exitCodes.set(service, code);
       // Give the log reader a moment to print the last lines before the exit line.
       await sleep(50);
@@ -246,16 +243,27 @@ async function attach(client: EngineClient, ref: ProjectRef, global: GlobalOptio
       }
       return false;
     };
-    // Containers that exited before the subscription.
-    for (const c of await list()) {
-      if (c.State === 'exited' && (await onDie(c.Service, c.Name, c.ExitCode))) return;
-    }
-    if (await check()) return;
+    /**
+     * Whether attached up is over: every container stopped, or an abort. Exits
+     * not reported yet are reported first: those from before the
+     * subscription, and those that came while the last event was handled
+     * (two containers ending together), so none escapes an abort condition.
+     */
+    const over = async (): Promise<boolean> => {
+      const all = await list();
+      for (const c of all) {
+        if (c.State === 'exited' && !reported.has(c.Name) && (await onDie(c.Service, c.Name, c.ExitCode))) return true;
+      }
+      return all.every((c) => c.State !== 'running' && c.State !== 'restarting' && c.State !== 'paused');
+    };
+    if (await over()) return;
     for await (const m of events) {
-      if (m.type !== 'event' || m.event.type !== 'die') continue;
+      if (m.type !== 'event') continue;
+      if (m.event.type === 'start') reported.delete(m.event.name);
+      if (m.event.type !== 'die' || reported.has(m.event.name)) continue;
       if (await onDie(m.event.service, m.event.name, Number(m.event.attributes['exitCode'] ?? 0))) return;
       await sleep(100);
-      if (await check()) return;
+      if (await over()) return;
     }
   })().catch(keepEngineGone);
 
@@ -274,8 +282,8 @@ async function attach(client: EngineClient, ref: ProjectRef, global: GlobalOptio
     const c = (await list()).find((x) => x.Service === opts.exitCodeFrom);
     return c?.ExitCode ?? 0;
   }
-  if (opts.abort) return result ?? 0;
-  return stopping ? 130 : 0;
+  // Stopped by a container's exit (--abort-on-container-exit, or a failure with --abort-on-container-failure): its code; by Ctrl-C: 130.
+  return result ?? (stopping ? 130 : 0);
 }
 
 export const command = upCommand(false);
