@@ -8,6 +8,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EngineHarness, until } from '../../support/engine-harness.js';
 
@@ -73,6 +74,7 @@ describe('command options', () => {
     h.writeCompose(STACK('a'));
     h.writeCompose(SHORT, 'short.yaml');
     h.writeCompose(RMI, 'rmi.yaml');
+    h.ok(['image', 'import', path.join(h.root, 'busybox.tar'), 'optz-own:1']);
     h.ok(['up', '-d']);
     await until('talker printed its lines', () => h.ok(['logs', 'talker']).includes('three'));
   });
@@ -94,6 +96,16 @@ describe('command options', () => {
     assert.ok(!h.ok(['--ansi', 'always', 'logs', '--no-color', 'talker']).includes(ESC));
   });
 
+  it('logs -f follows until interrupted', async () => {
+    let out = '';
+    const follow = h.cliAsync(['logs', '-f', '--no-log-prefix', 'talker'], { onStdout: (t) => (out += t) });
+    await until('the lines so far', () => out.includes('three'));
+    follow.kill('SIGINT');
+    const r = await follow.done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'one\ntwo\nthree\n');
+  });
+
   it('ps: -q, --status, --filter status=, --no-trunc', () => {
     const ids = h.ps().map((c) => c.ID).sort();
     assert.deepEqual(h.ok(['ps', '-q']).trim().split('\n').sort(), ids);
@@ -112,6 +124,9 @@ describe('command options', () => {
     assert.match(h.ok(['port', '--index', '2', 'worker', '80']), /^127\.0\.0\.1:\d+\n$/);
     assert.notEqual(h.ok(['port', '--index', '2', 'worker', '80']), h.ok(['port', 'worker', '80']));
     assert.equal(h.ok(['exec', '-T', '--index', '2', 'worker', 'hostname']).trim(), workers[1]?.ID.slice(0, 12));
+    const copied = path.join(h.root, 'hostname-2');
+    h.ok(['cp', '--index', '2', 'worker:/etc/hostname', copied]);
+    assert.equal(fs.readFileSync(copied, 'utf8').trim(), workers[1]?.ID.slice(0, 12));
     h.ok(['up', '-d', '--scale', 'worker=1']);
     assert.equal(h.ps().filter((c) => c.Service === 'worker').length, 1);
   });
@@ -131,6 +146,9 @@ describe('command options', () => {
     assert.match(attached.stdout, /base-1\s+\| base-line/);
     assert.doesNotMatch(attached.stdout, /top-line/);
     h.ok(['-f', 'short.yaml', 'down', '-t', '0']);
+    const stamped = h.cli(['-f', 'short.yaml', 'up', '--timestamps', '--no-log-prefix', '--attach', 'base']);
+    assert.match(stamped.stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z base-line$/m);
+    h.ok(['-f', 'short.yaml', 'down', '-t', '0']);
     const failed = h.cli(['-f', 'short.yaml', 'up', '--no-color', '--abort-on-container-failure']);
     assert.equal(failed.code, 4, failed.stderr);
     assert.match(failed.stderr, /Aborting on container exit/);
@@ -149,6 +167,9 @@ describe('command options', () => {
 
   it('run --entrypoint, -w, -u, --name', () => {
     assert.equal(h.ok(['run', '--rm', '-T', '-w', '/tmp', '-u', '65534', '--entrypoint', 'sh', 'talker', '-c', 'pwd; id -u']), '/tmp\n65534\n');
+    const ghost = h.cli(['--profile', 'ghost', 'run', '--rm', '--pull', 'never', 'ghost']);
+    assert.match(ghost.stderr, /not found locally and pull_policy is "never"/);
+    assert.equal(h.ok(['exec', '-T', '-w', '/tmp', '-e', 'SEEN=yes', 'worker', 'sh', '-c', 'echo "$(pwd) $SEEN"']), '/tmp yes\n');
     h.ok(['run', '-d', '--name', 'optz-named', 'worker']);
     assert.ok(h.ps().some((c) => c.Name === 'optz-named'));
     h.ok(['rm', '-s', '-f', 'optz-named']);
@@ -167,10 +188,12 @@ describe('command options', () => {
 
   it('events --json, pause/unpause, top, kill -s', async () => {
     let out = '';
+    let plain = '';
     const events = h.cliAsync(['events', '--json', 'worker'], { onStdout: (t) => (out += t) });
+    const plainEvents = h.cliAsync(['events', 'worker'], { onStdout: (t) => (plain += t) });
     // The command subscribes once it is connected, which it does not announce: pause and unpause until both events show.
     await until('pause and unpause events', () => {
-      if (out.includes('"action":"pause"') && out.includes('"action":"unpause"')) return true;
+      if (out.includes('"action":"pause"') && out.includes('"action":"unpause"') && plain.includes(' container unpause ')) return true;
       h.ok(['pause', 'worker']);
       assert.equal(h.ps().find((c) => c.Service === 'worker')?.State, 'paused');
       h.ok(['unpause', 'worker']);
@@ -178,7 +201,9 @@ describe('command options', () => {
     });
     assert.equal(h.ps().find((c) => c.Service === 'worker')?.State, 'running');
     events.kill('SIGINT');
-    await events.done;
+    plainEvents.kill('SIGINT');
+    await Promise.all([events.done, plainEvents.done]);
+    assert.match(plain, /^\S+ container unpause [a-f0-9]+ \(name=optz-worker-1, /m);
     const first = JSON.parse(out.split('\n').find((l) => l.includes('"action":"pause"')) ?? '{}') as { service?: string; type?: string };
     assert.deepEqual([first.service, first.type], ['worker', 'container']);
     assert.match(h.ok(['top', 'worker']), /optz-worker-1\n(.|\n)*sleep 3600/);
@@ -188,6 +213,22 @@ describe('command options', () => {
     await until('trapper exited', () => trapper()?.State === 'exited');
     assert.equal(trapper()?.ExitCode, 7, 'its TERM trap ran: SIGTERM, not the default SIGKILL');
     h.ok(['--profile', 'trap', 'down', '-t', '0', 'trapper']);
+  });
+
+  it('stats streams until interrupted; ls -a and --format json; volume ls --format json', async () => {
+    let out = '';
+    const stats = h.cliAsync(['stats', 'worker'], { onStdout: (t) => (out += t) });
+    await until('two samples', () => out.split('optz-worker-1').length > 2);
+    stats.kill('SIGINT');
+    assert.equal((await stats.done).code, 0);
+    const projects = JSON.parse(h.ok(['ls', '--format', 'json'])) as Array<{ Name: string; Status: string }>;
+    assert.match(projects.find((p) => p.Name === 'optz')?.Status ?? '', /running\(\d+\)/);
+    h.ok(['-f', 'rmi.yaml', 'create']);
+    assert.doesNotMatch(h.ok(['ls', '-q']), /rmiz/, 'nothing of rmiz runs');
+    assert.match(h.ok(['ls', '-a', '-q']), /rmiz/);
+    h.ok(['-f', 'rmi.yaml', 'down']);
+    const volumes = h.ok(['volume', 'ls', '--format', 'json']).trim().split('\n').map((l) => JSON.parse(l) as { Name: string; Driver: string });
+    assert.deepEqual(volumes.map((v) => [v.Name, v.Driver]), [['optz_data', 'local']]);
   });
 
   it('volume create -d: local only', () => {
@@ -202,7 +243,6 @@ describe('command options', () => {
     assert.equal(h.cli(['volume', 'inspect', 'optz_data']).code, 0);
     h.ok(['down', '-t', '0', '-v']);
     assert.equal(h.cli(['volume', 'inspect', 'optz_data']).code, 1);
-    h.ok(['image', 'import', path.join(h.root, 'busybox.tar'), 'optz-own:1']);
     h.ok(['-f', 'rmi.yaml', 'up', '-d']);
     h.ok(['-f', 'rmi.yaml', 'down', '-t', '0', '--rmi', 'all']);
     assert.doesNotMatch(h.ok(['image', 'ls']), /optz-own/);
