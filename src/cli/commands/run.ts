@@ -33,6 +33,7 @@ export const command: Command = {
     const { options, positionals } = parseOptions(args, OPTIONS, true);
     const [serviceName, ...command] = positionals;
     if (!serviceName) throw new UsageError('run requires a SERVICE');
+    if (flag(options, 'rm') && flag(options, 'detach')) throw new UsageError('--rm with -d is not supported yet: a detached one-off container is not removed when it exits (remove it with `rm -f NAME`)');
     const ref = await loadProjectRef(global, io);
     const service = ref.project.services[serviceName];
     if (!service) throw noSuchService(serviceName);

@@ -84,6 +84,7 @@ describe('refused flags and unknown services, before the engine', () => {
   it('commands: flags not supported yet, and values checked', async () => {
     await Promise.all([
       expect(['rm', '-a'], 2, /rm -a\/--all is not supported/),
+      expect(['run', '-d', '--rm', 'web'], 2, /--rm with -d is not supported yet/),
       expect(['exec', '-d', 'web', 'true'], 2, /exec -d\/--detach is not supported yet/),
       expect(['exec', '--privileged', 'web', 'true'], 2, /exec --privileged is not supported yet/),
       expect(['exec', '--interactive=false', 'web', 'true'], 2, /exec --interactive=false is not supported yet/),
