@@ -58,7 +58,7 @@ export function parseOptions(argv: readonly string[], specs: readonly OptionSpec
         } else set(spec, true);
         continue;
       }
-      let value: string | undefined = eq === -1 ? argv[++i] : arg.slice(eq + 1);
+      const value: string | undefined = eq === -1 ? argv[++i] : arg.slice(eq + 1);
       if (value === undefined) throw new UsageError(`flag needs an argument: --${name}`);
       set(spec, value);
       continue;
@@ -102,4 +102,35 @@ export function listOption(options: ParsedOptions, name: string): string[] {
 
 export function flag(options: ParsedOptions, name: string): boolean {
   return options[name] === true;
+}
+
+/**
+ * Whether `--help` (or `-h`) is asked of the command itself. Never after
+ * `--`. For a command that hands its arguments to a container (`run`,
+ * `exec`), only before its first positional: in `run web cat --help` the
+ * flag is `cat`'s. `passThrough` lists that command's options, to know which
+ * take a value (`run -e --help web` sets a variable, it asks for no help).
+ */
+export function asksForHelp(argv: readonly string[], passThrough?: readonly OptionSpec[]): boolean {
+  const takesValue = (spec: OptionSpec | undefined): boolean => spec?.type === 'string';
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') return false;
+    if (arg === '--help' || arg === '-h') return true;
+    if (!passThrough) continue;
+    if (arg.startsWith('--') && arg.length > 2) {
+      if (!arg.includes('=') && takesValue(passThrough.find((s) => s.name === arg.slice(2)))) i++;
+      continue;
+    }
+    if (arg.startsWith('-') && arg.length > 1) {
+      for (let j = 1; j < arg.length; j++) {
+        if (!takesValue(passThrough.find((s) => s.short === arg[j]))) continue;
+        if (j === arg.length - 1) i++;
+        break;
+      }
+      continue;
+    }
+    return false;
+  }
+  return false;
 }

@@ -22,13 +22,7 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   events: { summary: 'Receive real time events from containers', load: query('events') },
   exec: { summary: 'Execute a command in a running container', load: async () => (await import('./commands/exec.js')).command },
   image: { summary: 'Manage images: ls, rm, prune, inspect, import, load, save', load: async () => (await import('./commands/image.js')).command },
-  images: {
-    summary: 'List images',
-    load: async () => {
-      const { command } = await import('./commands/image.js');
-      return { ...command, run: (args, global, io) => command.run(['ls', ...args], global, io) };
-    },
-  },
+  images: { summary: 'List images', load: async () => (await import('./commands/image.js')).images },
   kill: { summary: 'Force stop service containers', load: lifecycle('kill') },
   login: { summary: 'Log in to a registry', load: async () => (await import('./commands/login.js')).command },
   logout: { summary: 'Log out from a registry', load: async () => (await import('./commands/login.js')).logout },

@@ -23,6 +23,8 @@ import { formatWarning } from '../ui/warnings.js';
 
 const ENGINE_ENTRY = fileURLToPath(new URL('../engine/daemon/main.js', import.meta.url));
 
+/** How a connection to the engine fails when the engine is gone: closed under a request (undici), refused, reset, socket removed. */
+const CONNECTION_LOST = new Set(['UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNRESET', 'ECONNREFUSED', 'ENOENT', 'EPIPE']);
 
 /** GET /v1/info. */
 export interface EngineInfo {
@@ -105,30 +107,38 @@ export class EngineClient {
   }
 
   async json<T>(method: 'GET' | 'POST', urlPath: string, body?: unknown): Promise<T> {
-    const res = await this.client.request({
-      method,
-      path: urlPath,
-      ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
-    });
-    const value = (await res.body.json()) as T & { error?: SerializedError };
-    if (res.statusCode >= 400) throw deserializeError(value.error ?? { code: 'TSC_API', category: 'internal', message: `engine answered ${res.statusCode}` });
-    return value;
+    try {
+      const res = await this.client.request({
+        method,
+        path: urlPath,
+        ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+      });
+      const value = (await res.body.json()) as T & { error?: SerializedError };
+      if (res.statusCode >= 400) throw deserializeError(value.error ?? { code: 'TSC_API', category: 'internal', message: `engine answered ${res.statusCode}` });
+      return value;
+    } catch (err) {
+      throw this.connectionLost(err);
+    }
   }
 
-  /** A streamed operation: yields every message; throws the engine's error at the end if it failed. */
+  /**
+   * A streamed operation: yields every message; throws the engine's error at the end if it failed.
+   * A stream that ends without its closing `result` or `error` was cut: the engine went away.
+   */
   async *stream(method: 'GET' | 'POST', urlPath: string, body?: unknown, signal?: AbortSignal): AsyncGenerator<StreamMessage> {
-    const res = await this.client.request({
-      method,
-      path: urlPath,
-      ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
-      ...(signal ? { signal } : {}),
-    });
-    if (res.statusCode >= 400) {
-      const value = (await res.body.json()) as { error?: SerializedError };
-      throw deserializeError(value.error ?? { code: 'TSC_API', category: 'internal', message: `engine answered ${res.statusCode}` });
-    }
     let buffer = '';
+    let finished = false;
     try {
+      const res = await this.client.request({
+        method,
+        path: urlPath,
+        ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+        ...(signal ? { signal } : {}),
+      });
+      if (res.statusCode >= 400) {
+        const value = (await res.body.json()) as { error?: SerializedError };
+        throw deserializeError(value.error ?? { code: 'TSC_API', category: 'internal', message: `engine answered ${res.statusCode}` });
+      }
       for await (const chunk of res.body) {
         buffer += (chunk as Buffer).toString('utf8');
         let i: number;
@@ -138,13 +148,34 @@ export class EngineClient {
           if (!line) continue;
           const message = JSON.parse(line) as StreamMessage;
           if (message.type === 'error') throw deserializeError(message.error);
+          if (message.type === 'result') finished = true;
           yield message;
         }
       }
     } catch (err) {
-      if (signal?.aborted && (err as Error).name === 'AbortError') return;
-      throw err;
+      if (signal?.aborted) return;
+      throw this.connectionLost(err);
     }
+    if (!finished && !signal?.aborted) throw this.engineGone();
+  }
+
+  /**
+   * The engine stopped answering in the middle of a command (killed, crashed,
+   * stopped): one message for every request and stream, with where its log is.
+   * The engine's operations converge, so running the command again finishes it.
+   */
+  private connectionLost(err: unknown): unknown {
+    if (err instanceof TscComposeError) return err;
+    const code = (err as { code?: unknown } | undefined)?.code;
+    return typeof code === 'string' && CONNECTION_LOST.has(code) ? this.engineGone(err) : err;
+  }
+
+  private engineGone(cause?: unknown): TscComposeError {
+    return new TscComposeError(
+      'TSC_ENGINE_GONE',
+      `the tsc-compose engine stopped while this command was running (its log: ${this.paths.log}); run the command again: a new engine is started and the command continues from where it stopped`,
+      cause === undefined ? {} : { cause },
+    );
   }
 
   async close(): Promise<void> {

@@ -40,6 +40,12 @@ export function toGlobalOptions(parsed: ParsedOptions): GlobalOptions {
   if (!['auto', 'tty', 'plain', 'json', 'quiet'].includes(progress)) {
     throw new UsageError(`invalid --progress value "${progress}": expected auto, tty, plain, json or quiet`);
   }
+  // As docker compose: a live display needs ANSI codes, plain lines forbid them.
+  if (progress === 'tty' && ansi === 'never') throw new UsageError("can't use --progress tty while ANSI support is disabled (--ansi never)");
+  if (progress === 'plain' && ansi === 'always') throw new UsageError("can't use --progress plain while ANSI support is forced (--ansi always)");
+  if (parsed['parallel'] !== undefined) {
+    throw new UsageError('--parallel is not supported: the engine runs independent operations side by side without a limit and pulls one image at a time; drop the flag');
+  }
   return {
     files: listOption(parsed, 'file'),
     projectName: stringOption(parsed, 'project-name'),

@@ -39,6 +39,7 @@ export const ERROR_CODES = {
   TSC_ENGINE_CONFIG_SYNTAX: 'invalid',
   TSC_ENGINE_CONFIG_UNSUPPORTED: 'unsupported',
   TSC_ENGINE_DOWN: 'unavailable',
+  TSC_ENGINE_GONE: 'unavailable',
   TSC_ENGINE_RUNNING: 'conflict',
   TSC_ENGINE_START: 'unavailable',
   TSC_ENV_FILE_NOT_FOUND: 'not-found',

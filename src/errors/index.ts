@@ -166,3 +166,8 @@ export function exitCodeFor(error: unknown): number {
   if (error.code === 'TSC_USAGE') return 2;
   return error.category === 'internal' ? 70 : 1;
 }
+
+/** The `default` of a switch that covers every case of a closed set: reaching it is a bug. */
+export function unreachable(value: never, what = 'case'): never {
+  throw new TscComposeError('TSC_INTERNAL', `unexpected ${what} ${JSON.stringify(value)}`);
+}

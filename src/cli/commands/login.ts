@@ -12,7 +12,7 @@ function server(positionals: string[]): string {
 
 export const command: Command = {
   usage: 'tsc-compose login [-u USER] [-p PASSWORD | --password-stdin] [SERVER]',
-  async run(args, _global, io) {
+  run(args, _global, io) {
     const { options, positionals } = parseOptions(args, [
       { name: 'username', short: 'u', type: 'string' },
       { name: 'password', short: 'p', type: 'string' },
@@ -22,18 +22,21 @@ export const command: Command = {
     let password = stringOption(options, 'password');
     if (flag(options, 'password-stdin')) password = fs.readFileSync(0, 'utf8').replace(/\r?\n$/, '');
     if (!username || password === undefined) throw new UsageError('login needs -u USER and -p PASSWORD (or --password-stdin)');
+    if (positionals.length > 1) throw new UsageError('login takes at most one SERVER');
     new CredentialStore().set(server(positionals), { username, password });
     io.stdout.write('Login Succeeded\n');
-    return 0;
+    return Promise.resolve(0);
   },
 };
 
 export const logout: Command = {
   usage: 'tsc-compose logout [SERVER]',
-  async run(args, _global, io) {
-    const target = server(args);
+  run(args, _global, io) {
+    const { positionals } = parseOptions(args, []);
+    if (positionals.length > 1) throw new UsageError('logout takes at most one SERVER');
+    const target = server(positionals);
     const removed = new CredentialStore().remove(target);
     io.stdout.write(removed ? `Removing login credentials for ${target}\n` : `Not logged in to ${target}\n`);
-    return 0;
+    return Promise.resolve(0);
   },
 };

@@ -2,7 +2,8 @@
 import type { Command } from '../command.js';
 import { flag, listOption, parseOptions, stringOption } from '../args.js';
 import { UsageError } from '../../errors/index.js';
-import { projectNameOnly, withEngine } from '../session.js';
+import { checkServices, projectNameOnly, withEngine } from '../session.js';
+import { orphanContainers } from '../selection.js';
 import type { ContainerSummary } from '../../engine/api/protocol.js';
 import { formatTable } from '../../ui/table.js';
 
@@ -17,6 +18,9 @@ const OPTIONS = [
   { name: 'orphans', type: 'boolean' as const },
 ];
 
+/** The states `--status` and `--filter status=` take (docker's list). */
+const STATES = ['paused', 'restarting', 'removing', 'running', 'dead', 'created', 'exited'];
+
 export function formatPorts(c: ContainerSummary): string {
   return c.Publishers.filter((p) => p.PublishedPort > 0)
     .map((p) => `${p.URL}:${p.PublishedPort}->${p.TargetPort}/${p.Protocol}`)
@@ -24,7 +28,7 @@ export function formatPorts(c: ContainerSummary): string {
 }
 
 export const command: Command = {
-  usage: 'tsc-compose ps [-a] [--format table|json] [--services] [--status S] [-q] [SERVICE...]',
+  usage: 'tsc-compose ps [-a] [--format table|json] [--services] [--status S]... [--filter status=S] [-q] [--no-trunc] [--orphans=false] [SERVICE...]',
   async run(args, global, io) {
     const { options, positionals } = parseOptions(args, OPTIONS);
     const format = stringOption(options, 'format') ?? 'table';
@@ -36,10 +40,19 @@ export const command: Command = {
       if (!m) throw new UsageError(`invalid --filter "${filter}": only status=STATE is supported`);
       statuses.push(m[1] as string);
     }
-    const { name } = await projectNameOnly(global, io);
+    const bad = statuses.find((st) => !STATES.includes(st));
+    if (bad !== undefined) throw new UsageError(`invalid status "${bad}": expected ${STATES.join(', ')}`);
+    // --orphans is on by default: --orphans=false leaves out containers of services the file no longer has.
+    const orphans = options['orphans'] !== false;
+    const target = await projectNameOnly(global, io);
+    if (!orphans && !target.ref) throw new UsageError('--orphans=false needs the compose file: it is what tells which containers are orphans');
+    await checkServices(target, positionals);
     const all = flag(options, 'all') || statuses.length > 0;
-    const list = await withEngine((client) => client.json<ContainerSummary[]>('GET', `/v1/ps?project=${encodeURIComponent(name)}${all ? '&all=1' : ''}`));
-    const rows = list.filter((c) => !c.OneOff || all).filter((c) => (positionals.length === 0 || positionals.includes(c.Service)) && (statuses.length === 0 || statuses.includes(c.State)));
+    const list = await withEngine((client) => client.json<ContainerSummary[]>('GET', `/v1/ps?project=${encodeURIComponent(target.name)}${all ? '&all=1' : ''}`));
+    const hidden = new Set(!orphans && target.ref ? orphanContainers(list, target.ref.project, target.ref.disabledServices).map((c) => c.ID) : []);
+    const rows = list
+      .filter((c) => (!c.OneOff || all) && !hidden.has(c.ID))
+      .filter((c) => (positionals.length === 0 || positionals.includes(c.Service)) && (statuses.length === 0 || statuses.includes(c.State)));
     if (flag(options, 'services')) {
       io.stdout.write([...new Set(rows.map((c) => c.Service))].map((s) => `${s}\n`).join(''));
       return 0;

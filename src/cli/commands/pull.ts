@@ -1,17 +1,19 @@
 /** `tsc-compose pull [SERVICE...]`: the services' images, from their registries, into the local store. */
 import type { Command } from '../command.js';
-import { flag, parseOptions } from '../args.js';
+import { flag, parseOptions, stringOption } from '../args.js';
 import { loadFromCli } from '../load.js';
 import { openHost } from '../../engine/host.js';
 import { printWarnings } from '../../ui/warnings.js';
-import { TscComposeError } from '../../errors/index.js';
+import { TscComposeError, UsageError } from '../../errors/index.js';
+import { buildDependencyGraph } from '../../graph/dependency-graph.js';
 import { registryClientFor } from '../../engine/images.js';
 import { loadEngineSettings } from '../../engine/config/load.js';
 import { pullImage } from '../../image/pull.js';
-import { createPullProgress } from './pull-progress.js';
+import { createPullProgress } from '../pull-progress.js';
+import { progressMode, useColor } from '../terminal.js';
 
 export const command: Command = {
-  usage: 'tsc-compose pull [--quiet] [--ignore-pull-failures] [--policy always|missing] [SERVICE...]',
+  usage: 'tsc-compose pull [-q] [--ignore-pull-failures] [--include-deps] [--policy always|missing] [SERVICE...]',
   async run(args, global, io) {
     const { options, positionals } = parseOptions(args, [
       { name: 'quiet', short: 'q', type: 'boolean' },
@@ -19,6 +21,8 @@ export const command: Command = {
       { name: 'include-deps', type: 'boolean' },
       { name: 'policy', type: 'string' },
     ]);
+    const policy = stringOption(options, 'policy');
+    if (policy !== undefined && policy !== 'always' && policy !== 'missing') throw new UsageError(`invalid --policy "${policy}": expected always or missing`);
     const loaded = await loadFromCli(global, { services: positionals });
     printWarnings(loaded.warnings, io.stderr);
     // The engine's settings read as the engine reads them (engine.json, this environment's overrides), so pull and up agree.
@@ -26,16 +30,18 @@ export const command: Command = {
     const host = openHost();
     const client = registryClientFor(settings);
     const quiet = flag(options, 'quiet');
-    const missingOnly = options['policy'] === 'missing';
+    const missingOnly = policy === 'missing';
     const progress = createPullProgress(io.stderr, {
-      mode: global.progress,
+      mode: progressMode(global, io.stderr as NodeJS.WriteStream),
       quiet,
-      color: global.ansi === 'always' || (global.ansi === 'auto' && (io.stderr as NodeJS.WriteStream).isTTY === true && !process.env['NO_COLOR']),
+      color: useColor(global, io.stderr as NodeJS.WriteStream),
     });
     let failures = 0;
     let failure: Error | undefined;
     try {
-      const names = positionals.length > 0 ? positionals : Object.keys(loaded.project.services).sort();
+      // --include-deps: what the named services depend on too (all services are pulled when none is named).
+      const named = flag(options, 'include-deps') ? buildDependencyGraph(loaded.project).withDependencies(positionals) : positionals;
+      const names = positionals.length > 0 ? named : Object.keys(loaded.project.services).sort();
       for (const name of names) {
         const svc = loaded.project.services[name];
         if (!svc?.image) continue; // build-only services have nothing to pull

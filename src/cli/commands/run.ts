@@ -3,7 +3,7 @@ import type { Command, CommandIO } from '../command.js';
 import { flag, listOption, parseOptions, stringOption } from '../args.js';
 import { TscComposeError, UsageError } from '../../errors/index.js';
 import type { RunOverrides } from '../../engine/service-container.js';
-import { loadProjectRef, runStreamed, withEngine } from '../session.js';
+import { isPullProgress, loadProjectRef, noSuchService, runStreamed, withEngine } from '../session.js';
 import { Runtime } from '../../runtime/container.js';
 import { stateLayout, stateRoots } from '../../state/roots.js';
 import { followLog } from '../../runtime/logs.js';
@@ -27,16 +27,24 @@ const OPTIONS = [
 ];
 
 export const command: Command = {
-  usage: 'tsc-compose run [--rm] [-d] [-e K=V]... [-u USER] [-w DIR] [--entrypoint CMD] [--name NAME] [-T] SERVICE [COMMAND [ARGS...]]',
+  passThrough: OPTIONS,
+  usage: 'tsc-compose run [--rm] [-d] [-e K=V]... [-u USER] [-w DIR] [--entrypoint CMD] [--name NAME] [-T] [-t] [-i] [--no-deps] [--pull P] [--quiet-pull] SERVICE [COMMAND [ARGS...]]',
   async run(args, global, io) {
     const { options, positionals } = parseOptions(args, OPTIONS, true);
     const [serviceName, ...command] = positionals;
     if (!serviceName) throw new UsageError('run requires a SERVICE');
+    if (flag(options, 'rm') && flag(options, 'detach')) throw new UsageError('--rm with -d is not supported yet: a detached one-off container is not removed when it exits (remove it with `rm -f NAME`)');
     // Before the project loads, as docker compose parses it (in PreRunE): a bad value fails first.
     const entrypoint = parseEntrypoint(stringOption(options, 'entrypoint'), io);
     const ref = await loadProjectRef(global, io);
     const service = ref.project.services[serviceName];
-    if (!service) throw new TscComposeError('TSC_NO_SUCH_SERVICE', `no such service: ${serviceName}`);
+    if (!service) throw noSuchService(serviceName);
+    // Like docker compose run: a terminal when ours is one (or -t, or tty: true), none with -T; stdin attached.
+    const ourTerminal = process.stdin.isTTY === true && process.stdout.isTTY === true;
+    const useTty = !flag(options, 'no-TTY') && (flag(options, 'tty') || service.tty === true || ourTerminal);
+    // -i (stdin attached) is the default, as in docker compose run; --interactive=false gives the container no input.
+    const interactive = options['interactive'] !== false;
+    if (!interactive && useTty && !flag(options, 'detach')) throw new UsageError('--interactive=false needs -T: a terminal is there to type into');
     const environment: Record<string, string> = {};
     for (const e of listOption(options, 'env')) {
       const i = e.indexOf('=');
@@ -63,7 +71,7 @@ export const command: Command = {
         { ref, service: serviceName, overrides, detach, pull: stringOption(options, 'pull'), noDeps: flag(options, 'no-deps') },
         global,
         io,
-        { title: 'Creating' },
+        { title: 'Creating', ...(flag(options, 'quiet-pull') ? { hideProgress: isPullProgress } : {}) },
       )) as { id: string; name: string };
       const removeIt = async (): Promise<void> => {
         for await (const m of client.stream('POST', '/v1/action', { projectName: ref.project.name, services: [created.name], action: 'rm', stopFirst: true, oneOff: true, timeoutS: 0 })) void m;
@@ -75,16 +83,13 @@ export const command: Command = {
       const runtime = new Runtime(stateLayout(stateRoots()));
       const config = runtime.readConfig(created.id);
       if (!config) throw new TscComposeError('TSC_NO_SUCH_CONTAINER', `container ${created.name} vanished`);
-      // Like docker compose run: a terminal when ours is one (or -t, or tty: true), none with -T; stdin attached.
-      const ourTerminal = process.stdin.isTTY === true && process.stdout.isTTY === true;
-      const useTty = !flag(options, 'no-TTY') && (flag(options, 'tty') || service.tty === true || ourTerminal);
       let consoleDone: Promise<void> | undefined;
       const onResize = (): void => runtime.resizeTerminal(config.id, process.stdout.rows ?? 24, process.stdout.columns ?? 80);
       try {
         const started = await runtime.start(
           config,
           serviceName,
-          useTty ? { stdin: process.stdin, terminal: { rows: process.stdout.rows ?? 24, cols: process.stdout.columns ?? 80, output: process.stdout } } : { stdin: process.stdin },
+          useTty ? { stdin: process.stdin, terminal: { rows: process.stdout.rows ?? 24, cols: process.stdout.columns ?? 80, output: process.stdout } } : interactive ? { stdin: process.stdin } : {},
         );
         consoleDone = started.consoleDone;
         printWarnings(started.warnings.map((w) => `${serviceName}: ${w}`), io.stderr);

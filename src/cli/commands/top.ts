@@ -1,7 +1,7 @@
 /** `top [SERVICE...]`: the running processes of each container, from its cgroup. */
 import type { Command } from '../command.js';
 import { parseOptions } from '../args.js';
-import { projectNameOnly, withEngine } from '../session.js';
+import { checkServices, projectNameOnly, withEngine } from '../session.js';
 import type { ContainerSummary } from '../../engine/api/protocol.js';
 import { Runtime } from '../../runtime/container.js';
 import { stateLayout, stateRoots } from '../../state/roots.js';
@@ -12,7 +12,9 @@ export const command: Command = {
   usage: 'tsc-compose top [SERVICE...]',
   async run(args, global, io) {
     const { positionals } = parseOptions(args, []);
-    const { name } = await projectNameOnly(global, io);
+    const target = await projectNameOnly(global, io);
+    const { name } = target;
+    await checkServices(target, positionals);
     const list = await withEngine((c) => c.json<ContainerSummary[]>('GET', `/v1/ps?project=${encodeURIComponent(name)}`));
     const runtime = new Runtime(stateLayout(stateRoots()));
     for (const c of list.filter((x) => positionals.length === 0 || positionals.includes(x.Service))) {

@@ -9,12 +9,13 @@
  * `docker pull` prints without a terminal; byte counts are not repeated, the
  * first download line carries the size and the verify line the speed.
  */
-import type { EventProcessor, ProgressEvent, ResourceStatus } from '../../events/progress.js';
-import { resourceId } from '../../events/progress.js';
-import type { LayerStatus, PullEvent } from '../../image/pull.js';
-import { createProgress, resolveProgressMode } from '../../ui/progress/select.js';
-import type { ProgressMode } from '../../ui/progress/select.js';
-import { formatSize } from '../../ui/units.js';
+import type { EventProcessor, ProgressEvent, ResourceStatus } from '../events/progress.js';
+import { pulled, pulling, resourceId } from '../events/progress.js';
+import type { LayerStatus, PullEvent } from '../image/pull.js';
+import { createProgress, resolveProgressMode } from '../ui/progress/select.js';
+import type { ProgressMode } from '../ui/progress/select.js';
+import { formatSize } from '../ui/units.js';
+import { unreachable } from '../errors/index.js';
 
 export interface PullProgress {
   onEvent(event: PullEvent): void;
@@ -46,7 +47,7 @@ export function toProgressEvent(e: PullEvent, time: number): ProgressEvent {
   const image = resourceId('Image', e.reference);
   if (e.layer === undefined) {
     const complete = e.status === 'complete';
-    return { id: image, status: complete ? 'done' : 'working', text: complete ? 'Pulled' : 'Pulling', time };
+    return complete ? pulled(image, { time }) : pulling(image, { time });
   }
   const status = e.status as LayerStatus;
   const event: ProgressEvent = { id: e.layer, parentId: image, status: LAYER_STATUS[status], text: LAYER_TEXT[status], time };
@@ -94,8 +95,14 @@ export class PlainPullRenderer implements PullProgress {
         const seconds = Math.max(this.now() - started, 1) / 1000;
         return `${head} (${formatSize(e.total)} in ${seconds.toFixed(1)}s, ${formatSize(e.total / seconds)}/s)`;
       }
-      default:
+      case 'extracting':
+      case 'exists':
+      case 'done':
+      case 'resolved':
+      case 'complete':
         return head;
+      default:
+        return unreachable(e.status);
     }
   }
 }
@@ -130,7 +137,10 @@ export function createPullProgress(out: NodeJS.WritableStream, opts: { mode?: Pr
       return { onEvent: () => {}, done: () => {} };
     case 'plain':
       return new PlainPullRenderer((line) => out.write(line));
-    default:
+    case 'tty':
+    case 'json':
       return new DisplayPullRenderer(createProgress(mode, out as NodeJS.WriteStream, { color: opts.color ?? true }));
+    default:
+      return unreachable(mode);
   }
 }

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { PlainPullRenderer, createPullProgress, toProgressEvent } from '../../../../src/cli/commands/pull-progress.js';
-import type { PullEvent } from '../../../../src/image/pull.js';
+import { PlainPullRenderer, createPullProgress, toProgressEvent } from '../../../src/cli/pull-progress.js';
+import type { PullEvent } from '../../../src/image/pull.js';
 
 const ref = 'busybox:1';
 const events: PullEvent[] = [
