@@ -37,7 +37,7 @@ export async function containerBenchmarks(): Promise<Row[]> {
     for (let i = 0; i < RUNS + 1; i++) {
       const ms = timeOnce(() => {
         const r = spawnSync('unshare', ['--fork', '--pid', '--mount-proc', 'chroot', rootfs, '/bin/true']);
-        if (r.status !== 0) throw new Error(`unshare baseline failed: ${r.stderr}`);
+        if (r.status !== 0) throw new Error(`unshare baseline failed: ${r.stderr.toString()}`);
       });
       if (i > 0) unshare.push(ms);
     }
@@ -49,7 +49,7 @@ export async function containerBenchmarks(): Promise<Row[]> {
       const bundle = fs.mkdtempSync('/tmp/tsc-bench-crun-');
       try {
         spawnSync(crun, ['spec'], { cwd: bundle });
-        const spec = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
+        const spec = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8')) as { root: unknown; process: { args: string[]; terminal: boolean } };
         spec.root = { path: rootfs, readonly: true };
         spec.process.args = ['/bin/true'];
         spec.process.terminal = false;

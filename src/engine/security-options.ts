@@ -27,7 +27,7 @@ export function securityOptions(entries: readonly string[] | undefined, service?
   for (const entry of entries ?? []) {
     // Docker accepts both `key=value` and the older `key:value`.
     const m = /^([a-z-]+)(?:[=:](.*))?$/s.exec(entry.trim());
-    const key = m?.[1];
+    const key = m?.[1] ?? '';
     const value = m?.[2];
     switch (key) {
       case 'no-new-privileges':

@@ -7,7 +7,6 @@ import { UsageError } from '../../errors/index.js';
 import { printWarnings } from '../../ui/warnings.js';
 import { renderProject } from '../../compose/render.js';
 import { listProfiles } from '../../compose/profiles.js';
-import type { LoadWarning } from '../../compose/context.js';
 
 const OPTIONS = [
   { name: 'format', type: 'string' as const },

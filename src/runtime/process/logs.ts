@@ -263,9 +263,9 @@ export async function* readLogs(logFile: string, options: ReadLogsOptions = {}):
       const done = !options.follow || finished();
       if (!cursor && queue.length === 0 && options.follow) queue = openLogSet(logFile).map((f) => new Cursor(f));
       // Every file but the newest is complete: read through, close, go on.
-      while (queue.length > 0) {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
         if (cursor) fs.closeSync(cursor.file.fd);
-        cursor = queue.shift() as Cursor;
+        cursor = next;
         for (const line of cursor.read()) {
           const entry = wanted(line);
           if (entry) yield entry;

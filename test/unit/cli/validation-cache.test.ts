@@ -37,7 +37,7 @@ describe('validation cache', () => {
       assert.throws(() => cache.knownOnly(bad, positions), SchemaNeeded);
       const good = { services: { web: { image: 'busybox' } } } as ComposeTree;
       cache.remembering(check)(good, positions);
-      assert.throws(() => cache.knownOnly({ services: { web: { image: 'busybox:2' } } } as ComposeTree, positions), SchemaNeeded);
+      assert.throws(() => cache.knownOnly({ services: { web: { image: 'busybox:2' } } }, positions), SchemaNeeded);
     });
   });
 

@@ -89,7 +89,7 @@ describe('service networks', () => {
   });
   it('host, none and shared network modes join no network', () => {
     for (const mode of ['host', 'none', 'service:db', 'container:x']) {
-      assert.deepEqual(serviceNetworks(project, { network_mode: mode, networks: { default: null } } as unknown as ServiceConfig), []);
+      assert.deepEqual(serviceNetworks(project, { network_mode: mode, networks: { default: null } }), []);
     }
   });
   it('bridge names fit IFNAMSIZ and honour com.docker.network.bridge.name', () => {

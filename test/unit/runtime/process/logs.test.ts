@@ -34,7 +34,7 @@ describe('container logs', () => {
   it('parses and formats records; text keeps spaces, tabs and carriage returns', () => {
     const e = parseLogRecord('2026-11-22T10:51:10.003045787Z stderr P  two  spaces\tand\r');
     assert.deepEqual(e, { time: '2026-11-22T10:51:10.003045787Z', stream: 'stderr', partial: true, line: ' two  spaces\tand\r' });
-    assert.equal(formatLogRecord(e!), '2026-11-22T10:51:10.003045787Z stderr P  two  spaces\tand\r\n');
+    assert.equal(formatLogRecord(e), '2026-11-22T10:51:10.003045787Z stderr P  two  spaces\tand\r\n');
     assert.equal(parseLogRecord('garbage'), undefined);
     assert.equal(parseLogRecord('2026-11-22T10:51:10Z stdin F x'), undefined);
     assert.equal(logTime(new Date('2026-11-22T10:51:10.123Z')), '2026-11-22T10:51:10.123000000Z');

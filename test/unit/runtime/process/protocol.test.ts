@@ -23,12 +23,12 @@ describe('shim protocol', () => {
     assert.equal(err.code, 'TSC_SYSCALL_EPERM');
     assert.equal(err.category, 'permission');
     assert.equal(err.service, 'web');
-    assert.equal((err as ContainerStartError).argument, '/x/rootfs');
+    assert.equal((err).argument, '/x/rootfs');
     const exec = startFailure({ kind: 'error', step: 'exec', errno: 2, message: 'exec "nosuchcmd": executable file not found in $PATH', argument: 'nosuchcmd' });
     assert.ok(exec instanceof ContainerCommandError && exec instanceof TscComposeError);
     assert.equal(exec.message, 'exec "nosuchcmd": executable file not found in $PATH');
     assert.equal(exec.code, 'TSC_EXEC_FAILED');
-    assert.equal((exec as ContainerCommandError).errnoName, 'ENOENT');
+    assert.equal((exec).errnoName, 'ENOENT');
   });
 
   it('reads the status file, with or without the pid line', () => {
