@@ -2,8 +2,10 @@
  * cgroup v2: one directory per container under one tree. Controllers must be
  * switched on in cgroup.subtree_control of every ancestor before their files
  * appear in the container's directory; the core files (cgroup.procs,
- * cgroup.freeze, cgroup.kill, cgroup.events) are always there. The
- * UnifiedGroup half of this module is also what the hybrid layout uses.
+ * cgroup.freeze, cgroup.kill, cgroup.events) are always there. There is no
+ * device controller: the device policy is an eBPF program attached to the
+ * directory (device-programs.ts). The UnifiedGroup half of this module is
+ * also what the hybrid layout uses.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as path from 'node:path';
@@ -13,7 +15,8 @@ import {
   removeEmptyAncestors, signalAll, writeCgroupFile, exists,
 } from './cgroupfs.js';
 import type { CgroupApplyResult, CgroupManager, CgroupStats } from './interface.js';
-import { controllersOf, translateV2, type CgroupResources } from './resources.js';
+import type { DeviceFilterInstaller } from './device-programs.js';
+import { controllersOf, devicePolicyOf, translateV2, type CgroupResources } from './resources.js';
 
 /**
  * Controllers switched on for every container, so that stats work and limits
@@ -63,6 +66,22 @@ export async function enableControllers(root: string, parentDir: string, wanted:
     inherited = on;
   }
   return inherited ?? new Set();
+}
+
+/**
+ * Detaches a cgroup's device programs once its processes are gone (never
+ * before: that would open the wall while something still runs inside). A
+ * failure is returned rather than thrown so the directory is still removed:
+ * removing a cgroup releases whatever programs it held, so nothing is left
+ * behind, and the caller reports the failure afterwards.
+ */
+export function detachDeviceFilter(filter: DeviceFilterInstaller, dir: string): Error | undefined {
+  try {
+    filter.detachAll(dir);
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err : new TscComposeError('TSC_INTERNAL', `detaching the device programs of ${dir}: ${String(err)}`);
+  }
 }
 
 /** The core files of one cgroup2 directory: placement, freeze, kill, events. */
@@ -124,7 +143,13 @@ export class V2CgroupManager implements CgroupManager {
   private readonly dir: string;
   private readonly group: UnifiedGroup;
 
-  constructor(private readonly root: string, parent: string, name: string, private readonly timeoutMs: number) {
+  constructor(
+    private readonly root: string,
+    parent: string,
+    name: string,
+    private readonly timeoutMs: number,
+    private readonly deviceFilter: DeviceFilterInstaller,
+  ) {
     this.parentDir = path.join(root, parent);
     this.dir = path.join(this.parentDir, name);
     this.group = new UnifiedGroup(this.dir, timeoutMs);
@@ -149,6 +174,8 @@ export class V2CgroupManager implements CgroupManager {
 
   async apply(resources: CgroupResources): Promise<CgroupApplyResult> {
     const plan = translateV2(resources);
+    // cgroup v2 has no device controller: the eBPF program is the device cgroup.
+    this.deviceFilter.replace(this.dir, devicePolicyOf(resources));
     await enableControllers(this.root, this.parentDir, controllersOf(plan));
     return { warnings: await executePlan(plan, () => this.dir) };
   }
@@ -209,6 +236,7 @@ export class V2CgroupManager implements CgroupManager {
       if (codeOf((err as { cause?: unknown }).cause) !== 'ENOENT') throw err;
     }
     if ((await this.pids()).length > 0) await this.killAll('SIGKILL');
+    const detachFailure = detachDeviceFilter(this.deviceFilter, this.dir);
     await removeCgroupTree(this.dir, {
       deadline: Date.now() + this.timeoutMs,
       onBusy: async () => {
@@ -216,5 +244,6 @@ export class V2CgroupManager implements CgroupManager {
       },
     });
     await removeEmptyAncestors(this.parentDir, this.root);
+    if (detachFailure) throw detachFailure;
   }
 }
