@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TscComposeError } from '../../errors/index.js';
+import { SyscallError, TscComposeError } from '../../errors/index.js';
 import { V1_CONTROLLERS, type CgroupLayout } from './detect.js';
 import {
   codeOf, executePlan, exists, mkdirAll, parseKeyed, parseLimit, readCgroupFile, readProcsRecursive, removeCgroupTree,
@@ -17,7 +17,7 @@ import type { DeviceFilterInstaller } from './device-programs.js';
 import { v1DeviceWrites } from './devices-v1.js';
 import type { CgroupApplyResult, CgroupManager, CgroupStats } from './interface.js';
 import { devicePolicyOf, translateV1, translateV2, V2_TO_V1_CONTROLLER, type CgroupPlan, type CgroupResources, type CgroupWarning } from './resources.js';
-import { detachDeviceFilter, enableControllers, UnifiedGroup } from './v2.js';
+import { detachDeviceFilterQuietly, enableControllers, UnifiedGroup } from './v2.js';
 
 interface Hierarchy {
   mount: string;
@@ -104,7 +104,7 @@ export class V1CgroupManager implements CgroupManager {
    * both (the program first) on every open and mknod of a device node, so
    * each wall holds on its own.
    */
-  private applyDevices(resources: CgroupResources): void {
+  private applyDevices(resources: CgroupResources): CgroupWarning[] {
     const policy = devicePolicyOf(resources);
     const dir = this.dirOf('devices');
     if (dir === undefined && !this.unified) {
@@ -120,13 +120,20 @@ export class V1CgroupManager implements CgroupManager {
       }
       for (const w of v1DeviceWrites(list, policy)) writeCgroupLinesSync(path.join(dir, w.file), w.values);
     }
-    if (this.unified) this.deviceFilter.replace(this.unified.group.dir, policy);
+    if (!this.unified) return [];
+    try {
+      this.deviceFilter.replace(this.unified.group.dir, policy);
+    } catch (err) {
+      // The second wall is down (no bpf(2) for us here: a kernel without CONFIG_CGROUP_BPF, a sandbox refusing it); the first holds.
+      if (dir === undefined || !(err instanceof SyscallError)) throw err;
+      return [{ resource: 'devices', message: `the eBPF device program could not be attached to ${this.unified.group.dir} (${err.message}): the v1 devices controller alone enforces the device rules` }];
+    }
+    return [];
   }
 
   async apply(resources: CgroupResources): Promise<CgroupApplyResult> {
     const v1 = translateV1(resources);
-    this.applyDevices(resources);
-    const warnings: CgroupWarning[] = [...v1.warnings];
+    const warnings: CgroupWarning[] = [...this.applyDevices(resources), ...v1.warnings];
     const onV1: CgroupPlan = { groups: [], warnings: [] };
     const onUnified: CgroupPlan = { groups: [], warnings: [] };
     // A controller absent from v1 may live on the cgroup2 mount (the host bound it there): use its v2 files.
@@ -262,7 +269,7 @@ export class V1CgroupManager implements CgroupManager {
       }
       if ((await this.pids()).length > 0) await this.killAll('SIGKILL');
     }
-    const detachFailure = this.unified && present.some((d) => d.dir === this.unified?.group.dir) ? detachDeviceFilter(this.deviceFilter, this.unified.group.dir) : undefined;
+    if (this.unified && present.some((d) => d.dir === this.unified?.group.dir)) detachDeviceFilterQuietly(this.deviceFilter, this.unified.group.dir);
     const deadline = Date.now() + this.timeoutMs;
     await Promise.all(
       present.map(({ dir }) =>
@@ -275,6 +282,5 @@ export class V1CgroupManager implements CgroupManager {
       ),
     );
     await Promise.all(dirs.map(({ dir, root }) => removeEmptyAncestors(path.dirname(dir), root)));
-    if (detachFailure) throw detachFailure;
   }
 }

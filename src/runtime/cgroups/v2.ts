@@ -71,16 +71,15 @@ export async function enableControllers(root: string, parentDir: string, wanted:
 /**
  * Detaches a cgroup's device programs once its processes are gone (never
  * before: that would open the wall while something still runs inside). A
- * failure is returned rather than thrown so the directory is still removed:
- * removing a cgroup releases whatever programs it held, so nothing is left
- * behind, and the caller reports the failure afterwards.
+ * failure is not reported: the directory is removed next, and removing a
+ * cgroup releases whatever programs it still held (cgroup_bpf_offline), so
+ * nothing is left behind either way.
  */
-export function detachDeviceFilter(filter: DeviceFilterInstaller, dir: string): Error | undefined {
+export function detachDeviceFilterQuietly(filter: DeviceFilterInstaller, dir: string): void {
   try {
     filter.detachAll(dir);
-    return undefined;
-  } catch (err) {
-    return err instanceof Error ? err : new TscComposeError('TSC_INTERNAL', `detaching the device programs of ${dir}: ${String(err)}`);
+  } catch {
+    // see above
   }
 }
 
@@ -236,7 +235,7 @@ export class V2CgroupManager implements CgroupManager {
       if (codeOf((err as { cause?: unknown }).cause) !== 'ENOENT') throw err;
     }
     if ((await this.pids()).length > 0) await this.killAll('SIGKILL');
-    const detachFailure = detachDeviceFilter(this.deviceFilter, this.dir);
+    detachDeviceFilterQuietly(this.deviceFilter, this.dir);
     await removeCgroupTree(this.dir, {
       deadline: Date.now() + this.timeoutMs,
       onBusy: async () => {
@@ -244,6 +243,5 @@ export class V2CgroupManager implements CgroupManager {
       },
     });
     await removeEmptyAncestors(this.parentDir, this.root);
-    if (detachFailure) throw detachFailure;
   }
 }

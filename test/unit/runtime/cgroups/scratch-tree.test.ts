@@ -17,7 +17,8 @@ import * as path from 'node:path';
 import { createCgroupManager } from '../../../../src/runtime/cgroups/manager.js';
 import type { DeviceFilterInstaller } from '../../../../src/runtime/cgroups/device-programs.js';
 import { deviceProgram } from '../../../../src/runtime/devices/ebpf.js';
-import { TscComposeError } from '../../../../src/errors/index.js';
+import { SyscallError, TscComposeError } from '../../../../src/errors/index.js';
+import { ERRNO } from '../../../../src/errors/errno.js';
 import { runDeviceProgram, type DeviceAccess } from '../../../support/ebpf.js';
 
 const MiB = 1024 * 1024;
@@ -235,6 +236,32 @@ describe('cgroup managers on a scratch tree', () => {
     await cg.addProcess(77);
     assert.equal(read(path.join(root, 'memory', 'p', 'c5', 'cgroup.procs')), '77');
     assert.equal(read(path.join(root, 'unified', 'p', 'c5', 'cgroup.procs')), '77');
+  });
+
+  it('hybrid: a device program the kernel refuses is a warning while the v1 devices controller holds, an error otherwise', async () => {
+    const root = path.join(scratch, 'hybrid-devices');
+    kernelDir(path.join(root, 'devices', 'p', 'c6'), V1_DEVICES);
+    kernelDir(path.join(root, 'unified'), { 'cgroup.controllers': '', 'cgroup.subtree_control': '' });
+    kernelDir(path.join(root, 'unified', 'p', 'c6'), { 'cgroup.procs': '' });
+    const refusing: DeviceFilterInstaller = {
+      replace() {
+        throw new SyscallError('bpf', ERRNO.EPERM, 'BPF_PROG_LOAD (type 15, 40 instructions)');
+      },
+      detachAll() {
+        throw new SyscallError('bpf', ERRNO.EPERM, 'BPF_PROG_QUERY');
+      },
+    };
+    const cg = createCgroupManager({ root, parent: 'p', name: 'c6', deviceFilter: refusing });
+    const { warnings } = await cg.apply({});
+    assert.deepEqual(warnings.map((w) => w.resource), ['devices']);
+    assert.match(warnings[0]?.message ?? '', /EPERM.*the v1 devices controller alone enforces/);
+    assert.equal(read(path.join(root, 'devices', 'p', 'c6', 'devices.deny')), 'a');
+
+    const v2Root = path.join(scratch, 'v2-devices');
+    kernelDir(v2Root, { 'cgroup.controllers': '', 'cgroup.subtree_control': '' });
+    kernelDir(path.join(v2Root, 'p', 'c7'), V2_LEAF);
+    const v2 = createCgroupManager({ root: v2Root, parent: 'p', name: 'c7', deviceFilter: refusing });
+    await assert.rejects(v2.apply({}), (e: unknown) => e instanceof SyscallError && e.errnoName === 'EPERM', 'v2: the program is the only wall');
   });
 
   it('forced modes and bad names', () => {
