@@ -25,7 +25,7 @@ const DEV_TYPE = { b: 1, c: 2 } as const;
 export const DEVICE_PROGRAM_LICENSE = 'Apache';
 
 /** Opcodes used (linux/bpf.h, linux/bpf_common.h): class | op | source. */
-export const OP = {
+const OP = {
   /** BPF_LDX | BPF_MEM | BPF_W: dst = *(u32 *)(src + off) */
   LDX_W: 0x61,
   /** BPF_ALU | BPF_AND | BPF_K: dst32 &= imm */
@@ -46,7 +46,7 @@ export const OP = {
   EXIT: 0x95,
 } as const;
 
-export const INSN_SIZE = 8;
+const INSN_SIZE = 8;
 
 interface Insn {
   code: number;

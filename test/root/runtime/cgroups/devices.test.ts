@@ -245,6 +245,17 @@ for (const mode of modes) {
       await cg.destroy();
     });
 
+    it('allow by default with a denial: the denied access is refused, everything else opens', async () => {
+      const n = nodes as Nodes;
+      const { cg } = await make();
+      await cg.apply({ devices: [{ allow: true, type: 'a', access: 'rwm' }, { allow: false, type: 'b', ...n.loopNumbers, access: 'w' }] });
+      const probe = await probeIn(cg, n, spawned);
+      assert.equal(probe.open.loop.read, 'ok');
+      assert.match(probe.open.loop.write, EPERM);
+      for (const name of n.openable) if (name !== 'loop') assert.equal(probe.open[name].read, 'ok', name);
+      await cg.destroy();
+    });
+
     it('destroy: every directory gone, every program detached, no program descriptor left open here', async () => {
       const { cg, name } = await make();
       await cg.apply({});
