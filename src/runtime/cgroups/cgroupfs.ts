@@ -44,6 +44,34 @@ export async function writeCgroupFile(file: string, value: string | number): Pro
   }
 }
 
+/**
+ * Writes each value to an existing cgroup file in a write() of its own
+ * (cgroupfs takes one rule per write: devices.allow), through one
+ * descriptor. Synchronous on purpose: cgroupfs never waits for a disk, and a
+ * dozen thread-pool round trips cost a container start about 2 ms where
+ * these calls take about 50 µs.
+ */
+export function writeCgroupLinesSync(file: string, values: readonly string[]): void {
+  if (values.length === 0) return;
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_WRONLY);
+  } catch (err) {
+    throw syscallError('open', file, err);
+  }
+  try {
+    for (const value of values) {
+      try {
+        fs.writeSync(fd, value);
+      } catch (err) {
+        throw syscallError('write', `\`${value}\` to ${file}`, err);
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export async function exists(file: string): Promise<boolean> {
   try {
     await fsp.access(file);

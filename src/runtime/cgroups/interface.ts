@@ -26,7 +26,11 @@ export interface CgroupManager {
   create(): Promise<void>;
   /** Moves a process (and so, later, its children) into the cgroup in every hierarchy. */
   addProcess(pid: number): Promise<void>;
-  /** Validates, then writes the limits; can be called again on a running container. */
+  /**
+   * Validates, then installs the device policy (the defaults when
+   * `resources.devices` is unset) and writes the limits; can be called again
+   * on a running container.
+   */
   apply(resources: CgroupResources): Promise<CgroupApplyResult>;
   stats(): Promise<CgroupStats>;
   /** Resolves once every process is frozen. */
@@ -43,9 +47,10 @@ export interface CgroupManager {
   /** Processes in the cgroup and in any cgroup nested below it. */
   pids(): Promise<number[]>;
   /**
-   * Kills whatever is left, waits while the kernel says EBUSY (a process not
-   * yet reaped), then removes the container's directory in every hierarchy,
-   * and the parent when no other container is left in it.
+   * Kills whatever is left, detaches the device programs once nothing runs,
+   * waits while the kernel says EBUSY (a process not yet reaped), then
+   * removes the container's directory in every hierarchy, and the parent
+   * when no other container is left in it.
    */
   destroy(): Promise<void>;
   /** The cgroup.procs files a process writes its pid to, to join this cgroup (e.g. for exec). */

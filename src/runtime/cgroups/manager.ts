@@ -13,12 +13,20 @@
  * freeze-signal-thaw loop take over. A controller the host moved to cgroup2
  * while the rest stays on v1 (this machine: hugetlb) is written there.
  *
+ * Devices, decided: every apply installs a device policy (Docker's defaults
+ * unless CgroupResources.devices says otherwise). v1 writes it to the devices
+ * controller; v2 attaches it as an eBPF device program to the container's
+ * directory; the hybrid layout does both, because the kernel consults the
+ * program of a task's cgroup2 group even when no cgroup2 controller is
+ * enabled, and then the v1 controller: either alone keeps the wall up.
+ *
  * The manager keeps no state beyond its paths: a new one made for the same
  * parent and name (e.g. by an engine restarted while the container ran) finds
  * and controls the same cgroup.
  */
 import { TscComposeError } from '../../errors/index.js';
 import { detectCgroupLayout, layoutOfTree, type CgroupLayout, type CgroupMode } from './detect.js';
+import { kernelDeviceFilter, type DeviceFilterInstaller } from './device-programs.js';
 import { V1CgroupManager } from './v1.js';
 import { V2CgroupManager } from './v2.js';
 
@@ -49,6 +57,12 @@ export interface CgroupManagerOptions {
   name: string;
   /** How long destroy/killAll wait for processes to go, and freeze for them to stop (ms). */
   timeoutMs?: number | undefined;
+  /**
+   * Who puts the device program on cgroup2 directories: the kernel (bpf(2))
+   * unless told otherwise. A scratch tree is not a cgroup file system, so
+   * tests against one pass a recorder here.
+   */
+  deviceFilter?: DeviceFilterInstaller | undefined;
 }
 
 const SAFE_COMPONENT = /^[A-Za-z0-9_.:@-]+$/;
@@ -73,6 +87,7 @@ export function createCgroupManager(opts: CgroupManagerOptions): CgroupManager {
   checkName('name', opts.name, false);
   const layout = resolveLayout(opts);
   const timeoutMs = opts.timeoutMs ?? 10_000;
-  if (layout.mode === 'v2') return new V2CgroupManager(layout.unified as string, opts.parent, opts.name, timeoutMs);
-  return new V1CgroupManager(layout, opts.parent, opts.name, timeoutMs);
+  const deviceFilter = opts.deviceFilter ?? kernelDeviceFilter;
+  if (layout.mode === 'v2') return new V2CgroupManager(layout.unified as string, opts.parent, opts.name, timeoutMs, deviceFilter);
+  return new V1CgroupManager(layout, opts.parent, opts.name, timeoutMs, deviceFilter);
 }

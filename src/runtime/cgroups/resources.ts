@@ -5,17 +5,8 @@
  * managers decide where the files live and what a missing file means.
  */
 import { TscComposeError } from '../../errors/index.js';
-
-export interface DeviceRule {
-  allow: boolean;
-  /** `a` (all), `b` (block) or `c` (character). */
-  type: 'a' | 'b' | 'c';
-  /** Omitted or '*' means any. */
-  major?: number | '*' | undefined;
-  minor?: number | '*' | undefined;
-  /** Any of r, w, m. */
-  access: string;
-}
+import { deviceRules } from '../devices/defaults.js';
+import { devicePolicy, validateDeviceRules, type DevicePolicy, type DeviceRule } from '../devices/rules.js';
 
 export interface HugepageLimit {
   /** The kernel's spelling of the page size: `2MB`, `1GB`, `64KB`. */
@@ -50,7 +41,15 @@ export interface CgroupResources {
   /** 10..1000; 0 is unset. Best effort: the I/O scheduler decides whether a weight file exists. */
   blkioWeight?: number | undefined;
   hugepageLimits?: HugepageLimit[] | undefined;
-  /** v1 only (v2 device control needs an eBPF program, not a file write): written in order. */
+  /**
+   * The container's device rules, in order, starting with an `a` rule
+   * (deviceRules() in runtime/devices makes them from the compose keys).
+   * Unlike every other field, unset does not mean "leave alone": it means
+   * Docker's defaults (deviceRules({})), so that no container ever runs
+   * without a device policy. A later apply must pass the same list again to
+   * keep it. v1: devices.deny/devices.allow; v2: an eBPF device program on
+   * the container's directory; hybrid: both.
+   */
   devices?: DeviceRule[] | undefined;
 }
 
@@ -144,11 +143,7 @@ export function validateCgroupResources(r: CgroupResources): void {
     if (!/^\d+[KMG]B$/.test(h.pageSize)) throw invalid('hugepageLimits', `"${h.pageSize}" is not a page size like 2MB`);
     if (!isInt(h.limit) || h.limit < 0) throw invalid('hugepageLimits', `limit for ${h.pageSize} must be a number of bytes, got ${h.limit}`);
   }
-  for (const d of r.devices ?? []) {
-    if (!['a', 'b', 'c'].includes(d.type)) throw invalid('devices', `device type must be a, b or c, got ${String(d.type)}`);
-    if (!/^[rwm]{1,3}$/.test(d.access)) throw invalid('devices', `access must be made of r, w, m, got "${d.access}"`);
-    for (const n of [d.major, d.minor]) if (n !== undefined && n !== '*' && (!isInt(n) || n < 0)) throw invalid('devices', `bad device number ${String(n)}`);
-  }
+  if (r.devices !== undefined) validateDeviceRules(r.devices);
 }
 
 /** runc's mapping of cpu.shares (2..262144) onto cpu.weight (1..10000): 1024 → 39. */
@@ -175,12 +170,6 @@ export function cpuBandwidth(r: CgroupResources): { quota?: number; period?: num
 }
 
 const one = (file: string, value: string | number): Array<{ file: string; value: string }> => [{ file, value: String(value) }];
-
-function deviceRuleLine(d: DeviceRule): string {
-  if (d.type === 'a') return 'a';
-  const num = (n: number | '*' | undefined): string => (n === undefined ? '*' : String(n));
-  return `${d.type} ${num(d.major)}:${num(d.minor)} ${d.access}`;
-}
 
 const SWAP_WARNING = 'the kernel does not account swap here (swapaccount off or no swap controller): memory is limited without a swap limit';
 const BLKIO_WARNING = 'no I/O weight file here (the block scheduler is not CFQ/BFQ): the weight is not applied';
@@ -235,12 +224,6 @@ export function translateV1(r: CgroupResources): CgroupPlan {
     });
   }
 
-  if (r.devices && r.devices.length > 0) {
-    groups.push({
-      controller: 'devices',
-      writes: r.devices.map((d) => ({ resource: 'devices' as const, candidates: one(d.allow ? 'devices.allow' : 'devices.deny', deviceRuleLine(d)), ifMissing: 'error' as const })),
-    });
-  }
   return { groups, warnings };
 }
 
@@ -298,10 +281,12 @@ export function translateV2(r: CgroupResources): CgroupPlan {
     });
   }
 
-  if (r.devices && r.devices.length > 0) {
-    warnings.push({ resource: 'devices', message: 'device rules on cgroup v2 need an eBPF program, which file writes cannot install: not applied' });
-  }
   return { groups, warnings };
+}
+
+/** The device policy the resources ask for: their rules, or Docker's defaults when they name none. */
+export function devicePolicyOf(r: CgroupResources): DevicePolicy {
+  return devicePolicy(r.devices ?? deviceRules());
 }
 
 /** Controllers a plan needs, in the version's naming. */

@@ -4,17 +4,20 @@
  * the hybrid layout, one in the cgroup2 mount for the core features (see
  * manager.ts for why).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TscComposeError } from '../../errors/index.js';
+import { SyscallError, TscComposeError } from '../../errors/index.js';
 import { V1_CONTROLLERS, type CgroupLayout } from './detect.js';
 import {
   codeOf, executePlan, exists, mkdirAll, parseKeyed, parseLimit, readCgroupFile, readProcsRecursive, removeCgroupTree,
-  removeEmptyAncestors, signalAll, writeCgroupFile,
+  removeEmptyAncestors, signalAll, syscallError, writeCgroupFile, writeCgroupLinesSync,
 } from './cgroupfs.js';
+import type { DeviceFilterInstaller } from './device-programs.js';
+import { v1DeviceWrites } from './devices-v1.js';
 import type { CgroupApplyResult, CgroupManager, CgroupStats } from './interface.js';
-import { translateV1, translateV2, V2_TO_V1_CONTROLLER, type CgroupPlan, type CgroupResources, type CgroupWarning } from './resources.js';
-import { enableControllers, UnifiedGroup } from './v2.js';
+import { devicePolicyOf, translateV1, translateV2, V2_TO_V1_CONTROLLER, type CgroupPlan, type CgroupResources, type CgroupWarning } from './resources.js';
+import { detachDeviceFilterQuietly, enableControllers, UnifiedGroup } from './v2.js';
 
 interface Hierarchy {
   mount: string;
@@ -29,7 +32,13 @@ export class V1CgroupManager implements CgroupManager {
   private readonly byController = new Map<string, Hierarchy>();
   private readonly unified: { root: string; parentDir: string; group: UnifiedGroup } | undefined;
 
-  constructor(layout: CgroupLayout, private readonly parent: string, private readonly name: string, private readonly timeoutMs: number) {
+  constructor(
+    layout: CgroupLayout,
+    private readonly parent: string,
+    private readonly name: string,
+    private readonly timeoutMs: number,
+    private readonly deviceFilter: DeviceFilterInstaller,
+  ) {
     this.mode = layout.unified !== undefined ? 'hybrid' : 'v1';
     const byMount = new Map<string, Hierarchy>();
     for (const controller of V1_CONTROLLERS) {
@@ -89,9 +98,42 @@ export class V1CgroupManager implements CgroupManager {
     return out;
   }
 
+  /**
+   * The device policy goes to the v1 devices controller and, in the hybrid
+   * layout, also to the cgroup2 group as an eBPF program: the kernel asks
+   * both (the program first) on every open and mknod of a device node, so
+   * each wall holds on its own.
+   */
+  private applyDevices(resources: CgroupResources): CgroupWarning[] {
+    const policy = devicePolicyOf(resources);
+    const dir = this.dirOf('devices');
+    if (dir === undefined && !this.unified) {
+      throw new TscComposeError('TSC_CGROUP_CONTROLLER_MISSING', 'devices cannot be enforced: there is no v1 devices hierarchy and no cgroup2 mount for a device program');
+    }
+    if (dir !== undefined) {
+      let list: string;
+      try {
+        list = fs.readFileSync(path.join(dir, 'devices.list'), 'utf8');
+      } catch (err) {
+        if (codeOf(err) === 'ENOENT') throw new TscComposeError('TSC_CGROUP_CONTROLLER_MISSING', `devices cannot be enforced: ${path.join(dir, 'devices.list')} does not exist`);
+        throw syscallError('read', path.join(dir, 'devices.list'), err);
+      }
+      for (const w of v1DeviceWrites(list, policy)) writeCgroupLinesSync(path.join(dir, w.file), w.values);
+    }
+    if (!this.unified) return [];
+    try {
+      this.deviceFilter.replace(this.unified.group.dir, policy);
+    } catch (err) {
+      // The second wall is down (no bpf(2) for us here: a kernel without CONFIG_CGROUP_BPF, a sandbox refusing it); the first holds.
+      if (dir === undefined || !(err instanceof SyscallError)) throw err;
+      return [{ resource: 'devices', message: `the eBPF device program could not be attached to ${this.unified.group.dir} (${err.message}): the v1 devices controller alone enforces the device rules` }];
+    }
+    return [];
+  }
+
   async apply(resources: CgroupResources): Promise<CgroupApplyResult> {
     const v1 = translateV1(resources);
-    const warnings: CgroupWarning[] = [...v1.warnings];
+    const warnings: CgroupWarning[] = [...this.applyDevices(resources), ...v1.warnings];
     const onV1: CgroupPlan = { groups: [], warnings: [] };
     const onUnified: CgroupPlan = { groups: [], warnings: [] };
     // A controller absent from v1 may live on the cgroup2 mount (the host bound it there): use its v2 files.
@@ -227,6 +269,7 @@ export class V1CgroupManager implements CgroupManager {
       }
       if ((await this.pids()).length > 0) await this.killAll('SIGKILL');
     }
+    if (this.unified && present.some((d) => d.dir === this.unified?.group.dir)) detachDeviceFilterQuietly(this.deviceFilter, this.unified.group.dir);
     const deadline = Date.now() + this.timeoutMs;
     await Promise.all(
       present.map(({ dir }) =>

@@ -2,8 +2,10 @@
  * cgroup v2: one directory per container under one tree. Controllers must be
  * switched on in cgroup.subtree_control of every ancestor before their files
  * appear in the container's directory; the core files (cgroup.procs,
- * cgroup.freeze, cgroup.kill, cgroup.events) are always there. The
- * UnifiedGroup half of this module is also what the hybrid layout uses.
+ * cgroup.freeze, cgroup.kill, cgroup.events) are always there. There is no
+ * device controller: the device policy is an eBPF program attached to the
+ * directory (device-programs.ts). The UnifiedGroup half of this module is
+ * also what the hybrid layout uses.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as path from 'node:path';
@@ -13,7 +15,8 @@ import {
   removeEmptyAncestors, signalAll, writeCgroupFile, exists,
 } from './cgroupfs.js';
 import type { CgroupApplyResult, CgroupManager, CgroupStats } from './interface.js';
-import { controllersOf, translateV2, type CgroupResources } from './resources.js';
+import type { DeviceFilterInstaller } from './device-programs.js';
+import { controllersOf, devicePolicyOf, translateV2, type CgroupResources } from './resources.js';
 
 /**
  * Controllers switched on for every container, so that stats work and limits
@@ -63,6 +66,21 @@ export async function enableControllers(root: string, parentDir: string, wanted:
     inherited = on;
   }
   return inherited ?? new Set();
+}
+
+/**
+ * Detaches a cgroup's device programs once its processes are gone (never
+ * before: that would open the wall while something still runs inside). A
+ * failure is not reported: the directory is removed next, and removing a
+ * cgroup releases whatever programs it still held (cgroup_bpf_offline), so
+ * nothing is left behind either way.
+ */
+export function detachDeviceFilterQuietly(filter: DeviceFilterInstaller, dir: string): void {
+  try {
+    filter.detachAll(dir);
+  } catch {
+    // see above
+  }
 }
 
 /** The core files of one cgroup2 directory: placement, freeze, kill, events. */
@@ -124,7 +142,13 @@ export class V2CgroupManager implements CgroupManager {
   private readonly dir: string;
   private readonly group: UnifiedGroup;
 
-  constructor(private readonly root: string, parent: string, name: string, private readonly timeoutMs: number) {
+  constructor(
+    private readonly root: string,
+    parent: string,
+    name: string,
+    private readonly timeoutMs: number,
+    private readonly deviceFilter: DeviceFilterInstaller,
+  ) {
     this.parentDir = path.join(root, parent);
     this.dir = path.join(this.parentDir, name);
     this.group = new UnifiedGroup(this.dir, timeoutMs);
@@ -149,6 +173,8 @@ export class V2CgroupManager implements CgroupManager {
 
   async apply(resources: CgroupResources): Promise<CgroupApplyResult> {
     const plan = translateV2(resources);
+    // cgroup v2 has no device controller: the eBPF program is the device cgroup.
+    this.deviceFilter.replace(this.dir, devicePolicyOf(resources));
     await enableControllers(this.root, this.parentDir, controllersOf(plan));
     return { warnings: await executePlan(plan, () => this.dir) };
   }
@@ -209,6 +235,7 @@ export class V2CgroupManager implements CgroupManager {
       if (codeOf((err as { cause?: unknown }).cause) !== 'ENOENT') throw err;
     }
     if ((await this.pids()).length > 0) await this.killAll('SIGKILL');
+    detachDeviceFilterQuietly(this.deviceFilter, this.dir);
     await removeCgroupTree(this.dir, {
       deadline: Date.now() + this.timeoutMs,
       onBusy: async () => {

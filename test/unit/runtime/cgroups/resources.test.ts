@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  cpuWeightFromShares, ioWeightFromBlkioWeight, translateV1, translateV2, validateCgroupResources, type CgroupPlan, type CgroupResources,
+  cpuWeightFromShares, devicePolicyOf, ioWeightFromBlkioWeight, translateV1, translateV2, validateCgroupResources, type CgroupPlan, type CgroupResources,
 } from '../../../../src/runtime/cgroups/resources.js';
 import { TscComposeError } from '../../../../src/errors/index.js';
 
@@ -96,12 +96,15 @@ describe('cgroup resource translation', () => {
     assert.equal(ioWeightFromBlkioWeight(1000), 10000);
   });
 
-  it('devices: v1 rules in order; v2 says it cannot', () => {
-    const devices = [{ allow: false, type: 'a' as const, access: 'rwm' }, { allow: true, type: 'c' as const, major: 1, minor: 3, access: 'rwm' }, { allow: true, type: 'c' as const, major: 136, access: 'rw' }];
-    assert.deepEqual(flat(translateV1({ devices })), ['devices/devices.deny=a', 'devices/devices.allow=c 1:3 rwm', 'devices/devices.allow=c 136:* rw']);
-    const v2 = translateV2({ devices });
-    assert.deepEqual(v2.groups, []);
-    assert.equal(v2.warnings[0]?.resource, 'devices');
+  it('devices are not file writes of the plan (the managers apply them); the policy defaults to Docker\'s', () => {
+    const devices = [{ allow: false, type: 'a' as const, access: 'rwm' }, { allow: true, type: 'c' as const, major: 1, minor: 3, access: 'rwm' }];
+    assert.deepEqual(translateV1({ devices }).groups, []);
+    assert.deepEqual(translateV2({ devices }), { groups: [], warnings: [] });
+    assert.deepEqual(devicePolicyOf({ devices }), { defaultAllow: false, exceptions: [{ type: 'c', major: 1, minor: 3, access: 7 }] });
+    const defaults = devicePolicyOf({});
+    assert.equal(defaults.defaultAllow, false);
+    assert.ok(defaults.exceptions.some((e) => e.type === 'c' && e.major === 136 && e.minor === undefined));
+    assert.ok(!defaults.exceptions.some((e) => e.major === 10));
   });
 
   it('refuses what the kernel or Docker would refuse, naming the resource', () => {
@@ -119,7 +122,9 @@ describe('cgroup resource translation', () => {
     rejects({ pidsLimit: -2 }, 'pidsLimit');
     rejects({ blkioWeight: 5 }, 'blkioWeight');
     rejects({ hugepageLimits: [{ pageSize: '2M', limit: 1 }] }, 'hugepageLimits');
-    rejects({ devices: [{ allow: true, type: 'c', access: 'x' }] }, 'devices');
+    rejects({ devices: [{ allow: false, type: 'a', access: 'rwm' }, { allow: true, type: 'c', access: 'x' }] }, 'devices');
+    rejects({ devices: [] }, 'devices');
+    rejects({ devices: [{ allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }] }, 'devices');
     assert.throws(() => translateV2({ memorySwapLimit: 1 }), TscComposeError);
     validateCgroupResources({});
     validateCgroupResources({ memoryLimit: 64 * MiB, memorySwapLimit: -1, memoryReservation: 32 * MiB, cpus: 0.01, blkioWeight: 0, cpuShares: 0 });
