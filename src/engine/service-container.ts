@@ -15,6 +15,9 @@ import type { Runtime } from '../runtime/container.js';
 import { capabilityMask } from '../runtime/capabilities.js';
 import { heldCapabilities } from '../sys/process.js';
 import { securityOptions } from './security-options.js';
+import { allHostDevices, mappedDevices } from '../runtime/devices/host-devices.js';
+import type { HostDevice } from '../runtime/devices/host-devices.js';
+import { deviceRules } from '../runtime/devices/defaults.js';
 import { decideProcess, withHome } from '../runtime/process-defaults.js';
 import { resolveUser } from '../runtime/user.js';
 import { containerResolvConf, hostnameFile, hostsFile, parseResolvConf } from '../runtime/etc-files.js';
@@ -79,7 +82,7 @@ function namespaceMode(value: string | undefined, runtime: Runtime, project: Pro
   throw new TscComposeError('TSC_NAMESPACE_MODE', `${kind}: "${value}" is not supported`, { service });
 }
 
-function resources(svc: ServiceConfig): CgroupResources {
+function resources(svc: ServiceConfig, devices: HostDevice[]): CgroupResources {
   const deploy = (svc as Record<string, unknown>)['deploy'] as { resources?: { limits?: { cpus?: number; memory?: number; pids?: number }; reservations?: { memory?: number } } } | undefined;
   const limits = deploy?.resources?.limits;
   const swap = svc.memswap_limit;
@@ -92,6 +95,8 @@ function resources(svc: ServiceConfig): CgroupResources {
     cpusetCpus: svc.cpuset,
     pidsLimit: svc.pids_limit ?? limits?.pids,
     blkioWeight: ((svc as Record<string, unknown>)['blkio_config'] as { weight?: number } | undefined)?.weight,
+    // Deny all, Docker's defaults, then exactly what the file names (privileged: everything).
+    devices: deviceRules({ privileged: svc.privileged === true, devices, deviceCgroupRules: svc.device_cgroup_rules }),
   };
 }
 
@@ -237,6 +242,7 @@ export function translateService(ctx: TranslateContext): ContainerConfig {
     fs.writeFileSync(files.resolvConf, containerResolvConf(parseResolvConf(ctx.hostResolvConf), { dns: svc.dns, dnsSearch: svc.dns_search, dnsOptions: svc.dns_opt }, net === 'host'));
 
     const security = securityOptions(svc.security_opt, serviceName);
+    const devices = [...(svc.privileged ? allHostDevices() : []), ...mappedDevices(svc.devices, serviceName)];
     const stopGrace = parseDuration(svc.stop_grace_period ?? '10s') ?? 10_000;
     const ulimits = Object.entries(svc.ulimits ?? {}).map(([name, v]) => (typeof v === 'number' ? { name, soft: v, hard: v } : { name, soft: v.soft, hard: v.hard }));
     const labels: Record<string, string> = {
@@ -267,7 +273,8 @@ export function translateService(ctx: TranslateContext): ContainerConfig {
         ipc: namespaceMode(svc.ipc, ctx.runtime, project, 'ipc', serviceName),
         uts: namespaceMode(svc.uts, ctx.runtime, project, 'uts', serviceName),
       },
-      resources: resources(svc),
+      resources: resources(svc, devices),
+      devices,
       capabilities: capabilityMask({ privileged: svc.privileged, add: svc.cap_add, drop: svc.cap_drop, held: heldCapabilities() }, serviceName),
       noNewPrivileges: security.noNewPrivileges,
       unmaskedSystemPaths: security.unmaskedSystemPaths,

@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isLiveProcess } from '../sys/process.js';
 import { readJsonFile, writeJsonAtomic } from '../util/atomic-file.js';
 import type { CgroupResources } from './cgroups/manager.js';
+import type { HostDevice } from './devices/host-devices.js';
 import { createCgroupManager } from './cgroups/manager.js';
 import { capabilityNamesOf, capabilitySets } from './process/capabilities.js';
 import { stateFiles } from './process/contract.js';
@@ -58,6 +59,8 @@ export interface ContainerConfig {
   sysctls: Record<string, string>;
   oomScoreAdj?: number | undefined;
   privileged: boolean;
+  /** Host device nodes made in the container's /dev with the host's identity (`devices:`, all of them when privileged). */
+  devices?: HostDevice[] | undefined;
   /** `security_opt: systempaths=unconfined`: /proc paths neither masked nor read-only. */
   unmaskedSystemPaths?: boolean | undefined;
   stopSignal: string;
@@ -161,7 +164,10 @@ export function containerProcessSpec(config: ContainerConfig, paths: ContainerPa
     bindFile(config.files.resolvConf, '/etc/resolv.conf'),
     ...config.mounts.map(userMount),
   ];
-  const devices: DeviceSpec[] = DEVICES.map((d) => ({ kind: 'bind', path: `/dev/${d}`, hostPath: `/dev/${d}` }));
+  const devices: DeviceSpec[] = [
+    ...DEVICES.map((d): DeviceSpec => ({ kind: 'bind', path: `/dev/${d}`, hostPath: `/dev/${d}` })),
+    ...(config.devices ?? []).map((d): DeviceSpec => ({ kind: 'mknod', path: d.path, type: d.type, major: d.major, minor: d.minor, fileMode: d.fileMode, uid: d.uid, gid: d.gid })),
+  ];
   const ownUts = config.namespaces.uts === 'private';
   return {
     namespaces,
