@@ -112,6 +112,8 @@ export const ERROR_CODES = {
   TSC_REGISTRY_UNAUTHORIZED: 'permission',
   TSC_REGISTRY_UNAVAILABLE: 'unavailable',
   TSC_RESTART_POLICY: 'invalid',
+  TSC_SECCOMP_PROFILE: 'invalid',
+  TSC_SECCOMP_UNSUPPORTED: 'unsupported',
   TSC_SHIM: 'unavailable',
   TSC_SHIM_MISSING: 'unavailable',
   TSC_SHIM_PROTOCOL: 'internal',
