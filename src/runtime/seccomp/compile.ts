@@ -21,6 +21,7 @@
 import { Assembler, BPF, INSTRUCTION_SIZE } from './bpf.js';
 import type { Label } from './bpf.js';
 import { CAPABILITIES } from '../capabilities.js';
+import { isIntArgument } from './argument-widths.js';
 import { X32_SYSCALL_BIT, hostAbis, syscallNumber } from './architectures.js';
 import type { Abi, HostArchitecture } from './architectures.js';
 import { SECCOMP_FLAGS } from './profile.js';
@@ -125,10 +126,16 @@ function listedArchitectures(profile: SeccompProfile, native: SeccompArchitectur
   return new Set(entry ? [entry.architecture, ...entry.subArchitectures] : []);
 }
 
+/** One argument test, at the width the kernel reads that argument (see argument-widths.ts). */
+interface Condition {
+  arg: SeccompArgument;
+  wordBits: 32 | 64;
+}
+
 interface ConditionalRule {
   action: number;
   /** All must hold (AND); rules are tried in profile order. */
-  args: SeccompArgument[];
+  conditions: Condition[];
 }
 
 interface SyscallPlan {
@@ -181,7 +188,10 @@ function planAbi(abi: Abi, rules: SeccompRule[], defaultValue: number): AbiPlan 
         plan.conditional = [];
         continue;
       }
-      for (const args of splitConditions(rule.args)) plan.conditional.push({ action, args });
+      for (const args of splitConditions(rule.args)) {
+        const conditions = args.map((arg): Condition => ({ arg, wordBits: abi.wordBits === 32 || isIntArgument(name, arg.index) ? 32 : 64 }));
+        plan.conditional.push({ action, conditions });
+      }
     }
   }
   return { plans, highest };
@@ -220,33 +230,20 @@ const highWord = (v: bigint): number => Number((v >> 32n) & 0xffffffffn);
 type Static = 'pass' | 'fail' | 'low';
 
 /**
- * What the high word decides without looking: 32-bit ABIs have no high word
- * (it is 0), and a masked comparison with a zero mask does not depend on it.
+ * What the high word decides without looking. A 32-bit argument has none:
+ * its low word is compared with the value's low word (libseccomp truncates
+ * values the same way on 32-bit ABIs, and a sign-extended -1 stays -1). A
+ * masked comparison with a zero high mask does not depend on it either.
  * undefined: the program has to test it.
  */
 function highStatic(arg: SeccompArgument, wordBits: 32 | 64): Static | undefined {
-  if (arg.op === 'SCMP_CMP_MASKED_EQ') {
-    const mask = highWord(arg.value);
-    const want = highWord(arg.valueTwo);
-    if ((want & ~mask) !== 0) return 'fail';
-    if (wordBits === 32 || mask === 0) return want === 0 ? 'low' : 'fail';
-    return undefined;
-  }
-  if (wordBits === 64) return undefined;
-  if (highWord(arg.value) === 0) return 'low';
-  // The argument's high word is 0, below the value's.
-  switch (arg.op) {
-    case 'SCMP_CMP_EQ':
-    case 'SCMP_CMP_GT':
-    case 'SCMP_CMP_GE': return 'fail';
-    case 'SCMP_CMP_NE':
-    case 'SCMP_CMP_LT':
-    case 'SCMP_CMP_LE': return 'pass';
-    default: {
-      const never: never = arg.op;
-      throw new Error(`unknown seccomp operator ${String(never)}`);
-    }
-  }
+  if (wordBits === 32) return 'low';
+  if (arg.op !== 'SCMP_CMP_MASKED_EQ') return undefined;
+  const mask = highWord(arg.value);
+  const want = highWord(arg.valueTwo);
+  if ((want & ~mask) !== 0) return 'fail';
+  if (mask === 0) return want === 0 ? 'low' : 'fail';
+  return undefined;
 }
 
 /** What the low word's test always gives, when it does not depend on the argument. */
@@ -348,19 +345,19 @@ function emitCondition(asm: Assembler, arg: SeccompArgument, wordBits: 32 | 64, 
 }
 
 /** One system call's conditional rules, first match wins; none: the default action. */
-function emitRules(asm: Assembler, plan: SyscallPlan, wordBits: 32 | 64, defaultValue: number): void {
+function emitRules(asm: Assembler, plan: SyscallPlan, defaultValue: number): void {
   for (const rule of plan.conditional) {
-    const constants = rule.args.map((a) => constantCondition(a, wordBits));
+    const constants = rule.conditions.map((c) => constantCondition(c.arg, c.wordBits));
     if (constants.includes(false)) continue;
-    const tests = rule.args.filter((_, i) => constants[i] === undefined);
+    const tests = rule.conditions.filter((_, i) => constants[i] === undefined);
     if (tests.length === 0) {
       asm.ret(rule.action);
       return;
     }
     const nextRule = asm.label();
-    for (const arg of tests) {
+    for (const test of tests) {
       const pass = asm.label();
-      emitCondition(asm, arg, wordBits, pass, nextRule);
+      emitCondition(asm, test.arg, test.wordBits, pass, nextRule);
       asm.place(pass);
     }
     asm.ret(rule.action);
@@ -370,12 +367,12 @@ function emitRules(asm: Assembler, plan: SyscallPlan, wordBits: 32 | 64, default
 }
 
 /** A balanced search over the runs (the accumulator holds nr): depth log2 of their count. */
-function emitSearch(asm: Assembler, list: Run[], from: number, to: number, wordBits: 32 | 64, defaultValue: number): void {
+function emitSearch(asm: Assembler, list: Run[], from: number, to: number, defaultValue: number): void {
   if (to - from === 1) {
     const run = list[from];
     if (!run) throw new Error('empty seccomp run');
     if (run.outcome.kind === 'ret') asm.ret(run.outcome.value);
-    else emitRules(asm, run.outcome.plan, wordBits, defaultValue);
+    else emitRules(asm, run.outcome.plan, defaultValue);
     return;
   }
   const mid = (from + to) >> 1;
@@ -383,9 +380,9 @@ function emitSearch(asm: Assembler, list: Run[], from: number, to: number, wordB
   const lower = asm.label();
   asm.jump(BPF.JGE_K, list[mid]?.from ?? 0, upper, lower);
   asm.place(lower);
-  emitSearch(asm, list, from, mid, wordBits, defaultValue);
+  emitSearch(asm, list, from, mid, defaultValue);
   asm.place(upper);
-  emitSearch(asm, list, mid, to, wordBits, defaultValue);
+  emitSearch(asm, list, mid, to, defaultValue);
 }
 
 export function compileSeccompProfile(profile: SeccompProfile, target: SeccompTarget): SeccompProgram {
@@ -419,7 +416,7 @@ export function compileSeccompProfile(profile: SeccompProfile, target: SeccompTa
     asm.place(entry);
     asm.load(OFFSET_NR);
     const list = runs(abi, planAbi(abi, rules, defaultValue), defaultValue, enosys);
-    emitSearch(asm, list, 0, list.length, abi.wordBits, defaultValue);
+    emitSearch(asm, list, 0, list.length, defaultValue);
   });
   const filter = asm.assemble();
   const flags = profile.flags.reduce((f, name) => f | SECCOMP_FLAGS[name], 0);
