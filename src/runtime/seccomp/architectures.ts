@@ -16,16 +16,16 @@ export interface Abi {
   name: 'x86_64' | 'i386' | 'aarch64';
   /** AUDIT_ARCH_* (linux/audit.h). */
   auditArch: number;
-  syscalls: Readonly<Record<string, number>>;
+  syscalls: ReadonlyMap<string, number>;
   /** 32-bit ABIs pass 32-bit arguments: only the low word of each is compared. */
   wordBits: 32 | 64;
 }
 
 export const X32_SYSCALL_BIT = 0x40000000;
 
-const X86_64: Abi = { name: 'x86_64', auditArch: 0xc000003e, syscalls: X86_64_SYSCALLS, wordBits: 64 };
-const I386: Abi = { name: 'i386', auditArch: 0x40000003, syscalls: I386_SYSCALLS, wordBits: 32 };
-const AARCH64: Abi = { name: 'aarch64', auditArch: 0xc00000b7, syscalls: AARCH64_SYSCALLS, wordBits: 64 };
+const X86_64: Abi = { name: 'x86_64', auditArch: 0xc000003e, syscalls: new Map(Object.entries(X86_64_SYSCALLS)), wordBits: 64 };
+const I386: Abi = { name: 'i386', auditArch: 0x40000003, syscalls: new Map(Object.entries(I386_SYSCALLS)), wordBits: 32 };
+const AARCH64: Abi = { name: 'aarch64', auditArch: 0xc00000b7, syscalls: new Map(Object.entries(AARCH64_SYSCALLS)), wordBits: 64 };
 
 export interface HostAbis {
   native: Abi;
@@ -59,5 +59,5 @@ export function hostArchitecture(nodeArch: string): HostArchitecture | undefined
 
 /** A system call's number in an ABI, or undefined where that ABI does not have it. */
 export function syscallNumber(abi: Abi, name: string): number | undefined {
-  return Object.hasOwn(abi.syscalls, name) ? abi.syscalls[name] : undefined;
+  return abi.syscalls.get(name);
 }

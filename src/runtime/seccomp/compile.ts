@@ -163,13 +163,14 @@ function splitConditions(args: SeccompArgument[]): SeccompArgument[][] {
 }
 
 interface AbiPlan {
-  plans: Map<number, SyscallPlan>;
+  /** By system call number; most numbers have none. */
+  plans: Array<SyscallPlan | undefined>;
   /** Highest number any applicable rule names in this ABI (-1: none), whatever its action. */
   highest: number;
 }
 
 function planAbi(abi: Abi, rules: SeccompRule[], defaultValue: number): AbiPlan {
-  const plans = new Map<number, SyscallPlan>();
+  const plans: Array<SyscallPlan | undefined> = [];
   let highest = -1;
   for (const rule of rules) {
     const action = actionValue(rule.action, rule.errnoRet);
@@ -180,8 +181,8 @@ function planAbi(abi: Abi, rules: SeccompRule[], defaultValue: number): AbiPlan 
       highest = Math.max(highest, nr);
       // runc drops rules that only restate the default action.
       if (action === defaultValue) continue;
-      let plan = plans.get(nr);
-      if (!plan) plans.set(nr, (plan = { conditional: [] }));
+      let plan = plans[nr];
+      if (!plan) plans[nr] = plan = { conditional: [] };
       if (plan.unconditional !== undefined) continue;
       if (rule.args.length === 0) {
         plan.unconditional = action;
@@ -206,8 +207,8 @@ function runs(abi: Abi, { plans, highest }: AbiPlan, defaultValue: number, enosy
   };
   const dflt: Outcome = { kind: 'ret', value: defaultValue };
   let next = 0;
-  for (const nr of [...plans.keys()].sort((a, b) => a - b)) {
-    const plan = plans.get(nr);
+  for (let nr = 0; nr < plans.length; nr++) {
+    const plan = plans[nr];
     if (!plan) continue;
     if (nr > next) push(next, dflt);
     push(nr, plan.unconditional !== undefined ? { kind: 'ret', value: plan.unconditional } : { kind: 'rules', plan });
