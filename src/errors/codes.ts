@@ -122,6 +122,8 @@ export const ERROR_CODES = {
   TSC_REGISTRY_UNAUTHORIZED: 'permission',
   TSC_REGISTRY_UNAVAILABLE: 'unavailable',
   TSC_RESTART_POLICY: 'invalid',
+  TSC_SECCOMP_PROFILE: 'invalid',
+  TSC_SECCOMP_UNSUPPORTED: 'unsupported',
   TSC_SECURITY_OPT: 'unsupported',
   TSC_SHIM: 'unavailable',
   TSC_SHIM_MISSING: 'unavailable',
