@@ -31,7 +31,7 @@ const AF_VSOCK = 40;
 const DEFAULT_CAPS = capabilityMask({ held: EVERY });
 
 function target(over: Partial<SeccompTarget> & { add?: string[] } = {}): SeccompTarget {
-  return { arch: 'x86_64', capabilities: capabilityMask({ add: over.add ?? [] }), kernel: { major: 6, minor: 18 }, ...over };
+  return { arch: 'x86_64', capabilities: capabilityMask({ held: EVERY, add: over.add ?? [] }), kernel: { major: 6, minor: 18 }, ...over };
 }
 
 interface Compiled {
