@@ -99,6 +99,7 @@ export class ContainerLifecycle {
       volumes: this.host.volumes,
       scratchDir: this.host.scratchDir,
       hostResolvConf: hostResolvConf(),
+      projectDir: this.store.projects.get(project.name)?.workingDir,
       overrides: { ...(req.overrides ?? {}), ...(name ? { name } : {}), oneOff: req.oneOff === true },
     });
     if (this.store.containers.list().some((c) => c.name === config.name)) {

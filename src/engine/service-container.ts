@@ -15,6 +15,7 @@ import type { Runtime } from '../runtime/container.js';
 import { capabilityMask } from '../runtime/capabilities.js';
 import { heldCapabilities } from '../sys/process.js';
 import { securityOptions } from './security-options.js';
+import { seccompFilterFor } from './seccomp-choice.js';
 import { allHostDevices, mappedDevices } from '../runtime/devices/host-devices.js';
 import type { HostDevice } from '../runtime/devices/host-devices.js';
 import { deviceRules } from '../runtime/devices/defaults.js';
@@ -44,6 +45,8 @@ export interface TranslateContext {
   volumes: VolumeStore;
   scratchDir: string;
   hostResolvConf: string;
+  /** Where the project's files are: relative paths the loader leaves as they are (a seccomp profile) are relative to it. */
+  projectDir?: string | undefined;
   overrides?: RunOverrides;
 }
 
@@ -242,6 +245,7 @@ export function translateService(ctx: TranslateContext): ContainerConfig {
     fs.writeFileSync(files.resolvConf, containerResolvConf(parseResolvConf(ctx.hostResolvConf), { dns: svc.dns, dnsSearch: svc.dns_search, dnsOptions: svc.dns_opt }, net === 'host'));
 
     const security = securityOptions(svc.security_opt, serviceName);
+    const capabilities = capabilityMask({ privileged: svc.privileged, add: svc.cap_add, drop: svc.cap_drop, held: heldCapabilities() }, serviceName);
     const devices = [...(svc.privileged ? allHostDevices() : []), ...mappedDevices(svc.devices, serviceName)];
     const stopGrace = parseDuration(svc.stop_grace_period ?? '10s') ?? 10_000;
     const ulimits = Object.entries(svc.ulimits ?? {}).map(([name, v]) => (typeof v === 'number' ? { name, soft: v, hard: v } : { name, soft: v.soft, hard: v.hard }));
@@ -275,7 +279,8 @@ export function translateService(ctx: TranslateContext): ContainerConfig {
       },
       resources: resources(svc, devices),
       devices,
-      capabilities: capabilityMask({ privileged: svc.privileged, add: svc.cap_add, drop: svc.cap_drop, held: heldCapabilities() }, serviceName),
+      capabilities,
+      seccomp: seccompFilterFor(security.seccomp, { privileged: svc.privileged === true, capabilities, projectDir: ctx.projectDir, service: serviceName }),
       noNewPrivileges: security.noNewPrivileges,
       unmaskedSystemPaths: security.unmaskedSystemPaths,
       ulimits,

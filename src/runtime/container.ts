@@ -61,6 +61,8 @@ export interface ContainerConfig {
   privileged: boolean;
   /** Host device nodes made in the container's /dev with the host's identity (`devices:`, all of them when privileged). */
   devices?: HostDevice[] | undefined;
+  /** The seccomp program installed last before exec (also for exec'd processes); none: unconfined. */
+  seccomp?: { filterHex: string; flags: number } | undefined;
   /** `security_opt: systempaths=unconfined`: /proc paths neither masked nor read-only. */
   unmaskedSystemPaths?: boolean | undefined;
   stopSignal: string;
