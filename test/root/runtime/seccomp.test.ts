@@ -31,6 +31,7 @@ import { compileSeccompProfile, kernelVersionOf } from '${dist('src/runtime/secc
 import { dockerDefaultSeccompProfile, SECCOMP_FLAGS } from '${dist('src/runtime/seccomp/profile.js')}';
 import { installSeccompFilter, setNoNewPrivileges } from '${dist('src/sys/seccomp.js')}';
 import { lastErrno, raw } from '${dist('src/sys/libc.js')}';
+import { heldCapabilities } from '${dist('src/sys/process.js')}';
 import { errnoName } from '${dist('src/errors/errno.js')}';
 
 const options = JSON.parse(process.env.SECCOMP_TEST ?? '{}');
@@ -41,7 +42,7 @@ const NR = arch === 'x86_64'
 if (options.filter) {
   const program = compileSeccompProfile(dockerDefaultSeccompProfile(), {
     arch,
-    capabilities: capabilityMask({ add: options.capAdd ?? [] }),
+    capabilities: capabilityMask({ add: options.capAdd ?? [], held: heldCapabilities() }),
     kernel: kernelVersionOf(os.release()),
   });
   setNoNewPrivileges();
